@@ -1,0 +1,89 @@
+# Cloud OS object-storage add-on. `make run` and `make test` are the two
+# commands a newcomer needs; both install what is missing first.
+
+SHELL := /bin/bash
+GO    ?= go
+TOOLS := $(CURDIR)/.tools/bin
+BIN   := $(CURDIR)/bin
+
+# Pinned external tools (see DESIGN.md, "Facts checked on this kind of machine").
+MINIO_VERSION       := v0.0.0-20260212201848-7aac2a2c5b7c
+MC_VERSION          := v0.0.0-20250313080218-cf909e1063a9
+STATICCHECK_VERSION := v0.8.2
+
+# Debian packages the tests drive (command:package).
+SYSTEM_TOOLS := caddy:caddy chromium:chromium aws:awscli s3cmd:s3cmd rclone:rclone
+
+export PATH := $(TOOLS):$(PATH)
+export QUAZZAR_TOOLS_BIN := $(TOOLS)
+
+TEST_TIMEOUT ?= 25m
+RUN_STATE    ?= $(CURDIR)/.state
+
+.PHONY: all build tools minio mc staticcheck system-tools test bench lint run clean
+
+all: build
+
+## build: the add-on, the development host and the test plugins into bin/,
+## with each plugin's manifest stamped with its executable's SHA-256.
+build:
+	@mkdir -p $(BIN)/plugins/object-storage $(BIN)/plugins/backup-agent
+	$(GO) build -o $(BIN)/plugins/object-storage/object-storage ./cmd/object-storage
+	$(GO) build -o $(BIN)/cloudos-dev ./cmd/cloudos-dev
+	$(GO) build -o $(BIN)/stamp-manifest ./cmd/stamp-manifest
+	$(BIN)/stamp-manifest -in plugin.json -exe $(BIN)/plugins/object-storage/object-storage -out $(BIN)/plugins/object-storage/plugin.json
+	@if [ -d testdata/plugins/backup-agent ]; then \
+	  $(GO) build -o $(BIN)/plugins/backup-agent/backup-agent ./testdata/plugins/backup-agent && \
+	  $(BIN)/stamp-manifest -in testdata/plugins/backup-agent/plugin.json -exe $(BIN)/plugins/backup-agent/backup-agent -out $(BIN)/plugins/backup-agent/plugin.json; \
+	fi
+
+## tools: MinIO, mc and staticcheck at pinned versions into .tools/bin
+## (skipped when present), and the Debian packages the tests use.
+tools: minio mc system-tools
+
+minio: $(TOOLS)/minio
+$(TOOLS)/minio:
+	@echo "installing MinIO $(MINIO_VERSION) into $(TOOLS) (first time: several minutes)"
+	GOBIN=$(TOOLS) $(GO) install github.com/minio/minio@$(MINIO_VERSION)
+
+mc: $(TOOLS)/mc
+$(TOOLS)/mc:
+	@echo "installing mc $(MC_VERSION) into $(TOOLS)"
+	GOBIN=$(TOOLS) $(GO) install github.com/minio/mc@$(MC_VERSION)
+
+staticcheck: $(TOOLS)/staticcheck
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+system-tools:
+	@missing=""; for pair in $(SYSTEM_TOOLS); do cmd=$${pair%%:*}; pkg=$${pair##*:}; \
+	  if [ "$$cmd" = aws ]; then test -x /usr/bin/aws || missing="$$missing $$pkg"; \
+	  else command -v $$cmd >/dev/null 2>&1 || missing="$$missing $$pkg"; fi; done; \
+	if ! getent hosts probe.localhost >/dev/null 2>&1; then missing="$$missing libnss-myhostname"; fi; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ]; then echo "missing Debian packages:$$missing (run: sudo apt-get install$$missing)"; exit 1; fi; \
+	  echo "installing Debian packages:$$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+## test: everything, against real MinIO, mc, Caddy, Chromium and S3 clients.
+test: tools build
+	$(GO) vet ./...
+	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+
+## bench: the figures the issues ask for.
+bench: minio build
+	$(GO) test -run '^$$' -bench . -benchtime 1x -count 1 -timeout 30m ./... | tee bench.out
+
+## lint: gofmt, go vet and staticcheck.
+lint: staticcheck
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(TOOLS)/staticcheck ./...
+
+## run: install MinIO if missing, build, start the development host.
+run: minio build
+	$(BIN)/cloudos-dev --state-dir $(RUN_STATE) --plugins $(BIN)/plugins
+
+clean:
+	rm -rf $(BIN)

@@ -1,0 +1,273 @@
+package shared
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/rpc"
+	"reflect"
+	"time"
+
+	"github.com/hashicorp/go-plugin"
+)
+
+// Handshake is checked by go-plugin before any call: a binary that does not
+// present this cookie is not one of ours and is refused.
+var Handshake = plugin.HandshakeConfig{
+	ProtocolVersion:  1,
+	MagicCookieKey:   "CLOUDOS_PLUGIN",
+	MagicCookieValue: "f3b1c2d4-cloudos-plugin-v1",
+}
+
+// PluginName is the single entry of the go-plugin plugin map: every Cloud
+// OS plugin serves one RPC object; which interfaces it implements is said by
+// its manifest's "provides".
+const PluginName = "cloudos"
+
+// PluginMap is the plugin map for hosts (Impl unset) and for plugin.Serve.
+func PluginMap(impl any) map[string]plugin.Plugin {
+	return map[string]plugin.Plugin{PluginName: &RPCPlugin{Impl: impl}}
+}
+
+// DefaultCallTimeout bounds a call whose context has no deadline: net/rpc
+// has no cancellation, so the client gives up and the host never hangs on a
+// plugin that stopped answering.
+const DefaultCallTimeout = 60 * time.Second
+
+// RPCPlugin is the go-plugin glue. Impl is the plugin's implementation of
+// Lifecycle and of whatever else it provides (PageProvider, StorageModule).
+type RPCPlugin struct {
+	Impl any
+}
+
+func (p *RPCPlugin) Server(b *plugin.MuxBroker) (any, error) {
+	return &RPCServer{impl: p.Impl, broker: b}, nil
+}
+
+func (p *RPCPlugin) Client(b *plugin.MuxBroker, c *rpc.Client) (any, error) {
+	return &Client{rpc: c, broker: b}, nil
+}
+
+// Args is every call's argument on the wire: the deadline of the caller's
+// context, the calling plugin's id when the host forwards a plugin's call,
+// and the JSON request.
+type Args struct {
+	Deadline time.Time
+	Caller   string
+	Body     []byte
+}
+
+// Reply is every call's reply on the wire: the JSON response, or an error.
+type Reply struct {
+	Body []byte
+	Err  *Error
+}
+
+type callerKey struct{}
+
+// WithCaller marks ctx as a call made on behalf of the plugin id. Only the
+// host sets it on calls it forwards; a plugin cannot choose it.
+func WithCaller(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, callerKey{}, id)
+}
+
+// CallerOf returns the plugin id on whose behalf the call was made, or ""
+// for the host itself.
+func CallerOf(ctx context.Context) string {
+	id, _ := ctx.Value(callerKey{}).(string)
+	return id
+}
+
+// ---- client stub (host side) ----
+
+// Client calls a plugin over net/rpc. It implements Lifecycle,
+// PageProvider and StorageModule; calls to an interface the plugin does
+// not implement fail with CodeNotEnabled.
+type Client struct {
+	rpc    *rpc.Client
+	broker *plugin.MuxBroker
+}
+
+// NewClient wraps a net/rpc client; used by tests and by hosts that do not
+// go through go-plugin's Dispense.
+func NewClient(c *rpc.Client) *Client { return &Client{rpc: c} }
+
+// Broker is go-plugin's connection multiplexer of this plugin, over which
+// the host serves its own API to the plugin.
+func (c *Client) Broker() *plugin.MuxBroker { return c.broker }
+
+func call[Req, Resp any](ctx context.Context, c *Client, method string, req Req) (Resp, error) {
+	var resp Resp
+	body, err := json.Marshal(req)
+	if err != nil {
+		return resp, Errorf(CodeInvalidArgument, "encode %s request: %w", method, err)
+	}
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		deadline = time.Now().Add(DefaultCallTimeout)
+	}
+	args := Args{Deadline: deadline, Caller: CallerOf(ctx), Body: body}
+	var reply Reply
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	done := c.rpc.Go("Plugin."+method, args, &reply, make(chan *rpc.Call, 1)).Done
+	select {
+	case res := <-done:
+		if res.Error != nil {
+			return resp, Errorf(CodeUnavailable, "plugin call %s failed: %w", method, res.Error)
+		}
+	case <-ctx.Done():
+		return resp, Errorf(CodeUnavailable, "plugin call %s abandoned: %w", method, ctx.Err())
+	case <-timer.C:
+		return resp, Errorf(CodeUnavailable, "plugin call %s got no answer before its deadline", method)
+	}
+	if reply.Err != nil {
+		return resp, reply.Err
+	}
+	if err := json.Unmarshal(reply.Body, &resp); err != nil {
+		return resp, Errorf(CodeInternal, "decode %s reply: %w", method, err)
+	}
+	return resp, nil
+}
+
+func (c *Client) Configure(ctx context.Context, req ConfigureRequest) (ConfigureResponse, error) {
+	return call[ConfigureRequest, ConfigureResponse](ctx, c, "Configure", req)
+}
+func (c *Client) Health(ctx context.Context, req HealthRequest) (HealthResponse, error) {
+	return call[HealthRequest, HealthResponse](ctx, c, "Health", req)
+}
+func (c *Client) Shutdown(ctx context.Context, req ShutdownRequest) (ShutdownResponse, error) {
+	return call[ShutdownRequest, ShutdownResponse](ctx, c, "Shutdown", req)
+}
+func (c *Client) Page(ctx context.Context, req PageRequest) (Page, error) {
+	return call[PageRequest, Page](ctx, c, "Page", req)
+}
+func (c *Client) Action(ctx context.Context, req ActionRequest) (ActionResult, error) {
+	return call[ActionRequest, ActionResult](ctx, c, "Action", req)
+}
+func (c *Client) Status(ctx context.Context, req StatusRequest) (Status, error) {
+	return call[StatusRequest, Status](ctx, c, "Status", req)
+}
+func (c *Client) Endpoint(ctx context.Context, req EndpointRequest) (Endpoint, error) {
+	return call[EndpointRequest, Endpoint](ctx, c, "Endpoint", req)
+}
+func (c *Client) ListBuckets(ctx context.Context, req ListBucketsRequest) (ListBucketsResponse, error) {
+	return call[ListBucketsRequest, ListBucketsResponse](ctx, c, "ListBuckets", req)
+}
+func (c *Client) CreateBucket(ctx context.Context, req CreateBucketRequest) (Bucket, error) {
+	return call[CreateBucketRequest, Bucket](ctx, c, "CreateBucket", req)
+}
+func (c *Client) SetBucketVisibility(ctx context.Context, req SetBucketVisibilityRequest) (Bucket, error) {
+	return call[SetBucketVisibilityRequest, Bucket](ctx, c, "SetBucketVisibility", req)
+}
+func (c *Client) DeleteBucket(ctx context.Context, req DeleteBucketRequest) (DeleteBucketResponse, error) {
+	return call[DeleteBucketRequest, DeleteBucketResponse](ctx, c, "DeleteBucket", req)
+}
+func (c *Client) ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error) {
+	return call[ListKeysRequest, ListKeysResponse](ctx, c, "ListKeys", req)
+}
+func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (CreateKeyResponse, error) {
+	return call[CreateKeyRequest, CreateKeyResponse](ctx, c, "CreateKey", req)
+}
+func (c *Client) RevokeKey(ctx context.Context, req RevokeKeyRequest) (RevokeKeyResponse, error) {
+	return call[RevokeKeyRequest, RevokeKeyResponse](ctx, c, "RevokeKey", req)
+}
+func (c *Client) Expose(ctx context.Context, req ExposeRequest) (Endpoint, error) {
+	return call[ExposeRequest, Endpoint](ctx, c, "Expose", req)
+}
+func (c *Client) Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, error) {
+	return call[UnexposeRequest, Endpoint](ctx, c, "Unexpose", req)
+}
+
+// ---- server adapter (plugin side) ----
+
+// RPCServer serves a plugin's implementation over net/rpc under the name
+// "Plugin".
+type RPCServer struct {
+	impl   any
+	broker *plugin.MuxBroker
+}
+
+// NewRPCServer wraps an implementation; used by tests.
+func NewRPCServer(impl any) *RPCServer { return &RPCServer{impl: impl} }
+
+// Broker is go-plugin's connection multiplexer to the host.
+func (s *RPCServer) Broker() *plugin.MuxBroker { return s.broker }
+
+func serve[I, Req, Resp any](s *RPCServer, a Args, r *Reply, f func(I, context.Context, Req) (Resp, error)) error {
+	impl, ok := s.impl.(I)
+	if !ok {
+		r.Err = Errorf(CodeNotEnabled, "this plugin does not provide %s", reflect.TypeFor[I]().Name())
+		return nil
+	}
+	var req Req
+	if len(a.Body) > 0 {
+		if err := json.Unmarshal(a.Body, &req); err != nil {
+			r.Err = Errorf(CodeInvalidArgument, "malformed request: %v", err)
+			return nil
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), a.Deadline)
+	defer cancel()
+	if a.Caller != "" {
+		ctx = WithCaller(ctx, a.Caller)
+	}
+	resp, err := f(impl, ctx, req)
+	if err != nil {
+		r.Err = AsError(err)
+		return nil
+	}
+	body, err := json.Marshal(resp)
+	if err != nil {
+		r.Err = Errorf(CodeInternal, "encode reply: %v", err)
+		return nil
+	}
+	r.Body = body
+	return nil
+}
+
+func (s *RPCServer) Configure(a Args, r *Reply) error {
+	return serve(s, a, r, Lifecycle.Configure)
+}
+func (s *RPCServer) Health(a Args, r *Reply) error { return serve(s, a, r, Lifecycle.Health) }
+func (s *RPCServer) Shutdown(a Args, r *Reply) error {
+	return serve(s, a, r, Lifecycle.Shutdown)
+}
+func (s *RPCServer) Page(a Args, r *Reply) error   { return serve(s, a, r, PageProvider.Page) }
+func (s *RPCServer) Action(a Args, r *Reply) error { return serve(s, a, r, PageProvider.Action) }
+func (s *RPCServer) Status(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Status) }
+func (s *RPCServer) Endpoint(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.Endpoint)
+}
+func (s *RPCServer) ListBuckets(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.ListBuckets)
+}
+func (s *RPCServer) CreateBucket(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.CreateBucket)
+}
+func (s *RPCServer) SetBucketVisibility(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.SetBucketVisibility)
+}
+func (s *RPCServer) DeleteBucket(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.DeleteBucket)
+}
+func (s *RPCServer) ListKeys(a Args, r *Reply) error { return serve(s, a, r, StorageModule.ListKeys) }
+func (s *RPCServer) CreateKey(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.CreateKey)
+}
+func (s *RPCServer) RevokeKey(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.RevokeKey)
+}
+func (s *RPCServer) Expose(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Expose) }
+func (s *RPCServer) Unexpose(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.Unexpose)
+}
+
+// Interface checks.
+var (
+	_ Lifecycle     = (*Client)(nil)
+	_ StorageModule = (*Client)(nil)
+	_ fmt.Stringer  = Code("")
+)
+
+func (c Code) String() string { return string(c) }

@@ -1,0 +1,261 @@
+// Package shared is the contract between the Cloud OS host and its plugins:
+// the interfaces each side calls, their request and response types, typed
+// errors, the UI schema, and the go-plugin net/rpc glue that carries them.
+// It knows nothing of MinIO.
+package shared
+
+import (
+	"context"
+	"time"
+)
+
+// Lifecycle is what the host calls on every plugin, whatever it provides.
+type Lifecycle interface {
+	// Configure hands the plugin its settings (the manifest's defaults
+	// overlaid with the node's values). It is called once after launch and
+	// again whenever settings change; see ConfigureResponse for what a
+	// running plugin could not apply live.
+	Configure(ctx context.Context, req ConfigureRequest) (ConfigureResponse, error)
+	// Health answers quickly; the host restarts a plugin that stops answering.
+	Health(ctx context.Context, req HealthRequest) (HealthResponse, error)
+	// Shutdown asks the plugin to release what it owns before it is killed.
+	Shutdown(ctx context.Context, req ShutdownRequest) (ShutdownResponse, error)
+}
+
+// PageProvider is what a plugin with a page in the panel serves: the page
+// as a UI schema, and one entry point for every action on it.
+type PageProvider interface {
+	Page(ctx context.Context, req PageRequest) (Page, error)
+	Action(ctx context.Context, req ActionRequest) (ActionResult, error)
+}
+
+// StorageModule is the object store of a node: buckets, access keys,
+// exposure, and its page. The panel and other plugins call the same
+// implementation.
+type StorageModule interface {
+	PageProvider
+
+	Status(ctx context.Context, req StatusRequest) (Status, error)
+	Endpoint(ctx context.Context, req EndpointRequest) (Endpoint, error)
+
+	ListBuckets(ctx context.Context, req ListBucketsRequest) (ListBucketsResponse, error)
+	CreateBucket(ctx context.Context, req CreateBucketRequest) (Bucket, error)
+	SetBucketVisibility(ctx context.Context, req SetBucketVisibilityRequest) (Bucket, error)
+	DeleteBucket(ctx context.Context, req DeleteBucketRequest) (DeleteBucketResponse, error)
+
+	ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error)
+	CreateKey(ctx context.Context, req CreateKeyRequest) (CreateKeyResponse, error)
+	RevokeKey(ctx context.Context, req RevokeKeyRequest) (RevokeKeyResponse, error)
+
+	Expose(ctx context.Context, req ExposeRequest) (Endpoint, error)
+	Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, error)
+}
+
+// ---- lifecycle ----
+
+// ConfigureRequest carries the plugin's settings by name. Values are
+// strings, as in the manifest.
+type ConfigureRequest struct {
+	Settings map[string]string `json:"settings"`
+	// ConfirmRestart allows a change that the running service can only take
+	// by restarting (for the add-on: addresses, region). Without it such a
+	// change is refused with CodeNeedsRestart and nothing is applied.
+	ConfirmRestart bool `json:"confirm_restart,omitempty"`
+}
+
+// ConfigureResponse says how the settings were taken.
+type ConfigureResponse struct {
+	// AppliedLive lists the settings applied without any restart.
+	AppliedLive []string `json:"applied_live,omitempty"`
+	// Restarted is true when a confirmed change restarted the service.
+	Restarted bool `json:"restarted,omitempty"`
+}
+
+type HealthRequest struct{}
+
+type HealthResponse struct {
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// ShutdownRequest: StopServices asks the plugin to stop what it supervises
+// (uninstall, disable, host shutdown). Without it the plugin leaves its
+// services running for its next process to adopt (restart, upgrade).
+type ShutdownRequest struct {
+	StopServices bool `json:"stop_services,omitempty"`
+}
+
+type ShutdownResponse struct{}
+
+// ---- status and endpoint ----
+
+// ServerState is the state of the supervised object server.
+type ServerState string
+
+const (
+	StateNotInstalled ServerState = "not_installed"
+	StateStarting     ServerState = "starting"
+	StateRunning      ServerState = "running"
+	StateDegraded     ServerState = "degraded"
+	StateFailed       ServerState = "failed"
+	StateStopped      ServerState = "stopped"
+)
+
+type StatusRequest struct{}
+
+// Status is the state of the object server as the add-on sees it.
+type Status struct {
+	State ServerState `json:"state"`
+	// Message explains the state in words for the page (the install
+	// command when not installed, the reason when failed).
+	Message        string        `json:"message,omitempty"`
+	InstallCommand string        `json:"install_command,omitempty"`
+	PID            int           `json:"pid,omitempty"`
+	Version        string        `json:"version,omitempty"`
+	StartedAt      time.Time     `json:"started_at,omitzero"`
+	Uptime         time.Duration `json:"uptime,omitempty"`
+	Restarts       int           `json:"restarts"`
+	LastError      string        `json:"last_error,omitempty"`
+	Adopted        bool          `json:"adopted,omitempty"`
+	S3Address      string        `json:"s3_address"`
+	ConsoleAddress string        `json:"console_address"`
+}
+
+type EndpointRequest struct{}
+
+// Endpoint is what a client needs to reach the store.
+type Endpoint struct {
+	S3URL      string `json:"s3_url"`
+	ConsoleURL string `json:"console_url"`
+	Region     string `json:"region"`
+	// Domain is the exposed public hostname, empty when not exposed.
+	Domain string `json:"domain,omitempty"`
+	// PublicURL is https://<Domain> when exposed.
+	PublicURL string `json:"public_url,omitempty"`
+}
+
+// ---- buckets ----
+
+// Visibility of a bucket to anonymous clients.
+type Visibility string
+
+const (
+	Private Visibility = "private"
+	Public  Visibility = "public"
+	// Custom: a bucket policy set by someone else; the add-on leaves it
+	// alone unless told to overwrite it.
+	Custom Visibility = "custom"
+)
+
+// Usage is what MinIO's data-usage scanner last saw of a bucket.
+type Usage struct {
+	Size    uint64 `json:"size"`
+	Objects uint64 `json:"objects"`
+	// Scanned is false until the scanner has swept the bucket; Size and
+	// Objects are then 0 and mean "not known yet".
+	Scanned bool `json:"scanned"`
+	// ScannedAt is the time of the scan the figures come from.
+	ScannedAt time.Time `json:"scanned_at,omitzero"`
+}
+
+type Bucket struct {
+	Name       string     `json:"name"`
+	Visibility Visibility `json:"visibility"`
+	CreatedAt  time.Time  `json:"created_at,omitzero"`
+	Usage      Usage      `json:"usage"`
+}
+
+type ListBucketsRequest struct{}
+
+type ListBucketsResponse struct {
+	Buckets []Bucket `json:"buckets"`
+	// LastScan is the time of the usage scan the figures come from.
+	LastScan time.Time `json:"last_scan,omitzero"`
+}
+
+type CreateBucketRequest struct {
+	Name       string     `json:"name"`
+	Visibility Visibility `json:"visibility"`
+}
+
+type SetBucketVisibilityRequest struct {
+	Name       string     `json:"name"`
+	Visibility Visibility `json:"visibility"`
+	// OverwriteCustom replaces a policy set outside the add-on.
+	OverwriteCustom bool `json:"overwrite_custom,omitempty"`
+}
+
+type DeleteBucketRequest struct {
+	Name string `json:"name"`
+	// Force empties the bucket (every object version) before deleting it.
+	Force bool `json:"force,omitempty"`
+}
+
+type DeleteBucketResponse struct {
+	Name           string `json:"name"`
+	ObjectsRemoved int    `json:"objects_removed"`
+}
+
+// ---- access keys ----
+
+// KeyPolicy says whether a key has its own policy or inherits its parent's.
+type KeyPolicy string
+
+const (
+	PolicyInherited KeyPolicy = "inherited"
+	PolicyCustom    KeyPolicy = "custom"
+)
+
+// Key is an access key as listed: never a secret.
+type Key struct {
+	Name        string    `json:"name"`
+	AccessKey   string    `json:"access_key"`
+	Description string    `json:"description,omitempty"`
+	PolicyKind  KeyPolicy `json:"policy_kind"`
+	// Policy is the key's own IAM policy JSON, empty when inherited.
+	Policy    string    `json:"policy,omitempty"`
+	Expiry    time.Time `json:"expiry,omitzero"`
+	Status    string    `json:"status"`
+	CreatedAt time.Time `json:"created_at,omitzero"`
+	// Managed is false for service accounts the add-on did not create; they
+	// are listed but cannot be revoked through the add-on.
+	Managed bool `json:"managed"`
+}
+
+type ListKeysRequest struct{}
+
+type ListKeysResponse struct {
+	Keys []Key `json:"keys"`
+}
+
+type CreateKeyRequest struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+	// Policy is an IAM policy JSON document; empty inherits the root
+	// user's permissions.
+	Policy string `json:"policy,omitempty"`
+	// Expiry, when set, must be between 15 minutes and 365 days from now.
+	Expiry time.Time `json:"expiry,omitzero"`
+}
+
+// CreateKeyResponse is the only reply that ever carries SecretKey.
+type CreateKeyResponse struct {
+	Key       Key    `json:"key"`
+	SecretKey string `json:"secret_key"`
+}
+
+type RevokeKeyRequest struct {
+	AccessKey string `json:"access_key"`
+}
+
+type RevokeKeyResponse struct {
+	AccessKey string `json:"access_key"`
+}
+
+// ---- exposure ----
+
+type ExposeRequest struct {
+	Domain string `json:"domain"`
+}
+
+type UnexposeRequest struct{}

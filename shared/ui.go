@@ -1,0 +1,196 @@
+package shared
+
+import "encoding/json"
+
+// SchemaVersion is the version of the UI schema below. A renderer refuses a
+// page whose version it does not know.
+const SchemaVersion = 1
+
+// PageRequest asks for a plugin's page, built from live state.
+type PageRequest struct{}
+
+// Page is a plugin's page in the panel, declared as data: the host renders
+// it; the plugin never sends HTML.
+type Page struct {
+	SchemaVersion int    `json:"schema_version"`
+	Title         string `json:"title"`
+	Route         string `json:"route"`
+	// RefreshSeconds asks the panel to reload the page's data this often;
+	// 0 means never.
+	RefreshSeconds int `json:"refresh_seconds,omitempty"`
+	// Banner is shown above everything (server state, install command).
+	Banner   *Notice   `json:"banner,omitempty"`
+	Sections []Section `json:"sections"`
+}
+
+// Section kinds.
+const (
+	SectionInfo   = "info"
+	SectionTable  = "table"
+	SectionForm   = "form"
+	SectionNotice = "notice"
+)
+
+// Section is one block of a page. Kind says which of the pointers is set.
+type Section struct {
+	ID          string `json:"id"`
+	Kind        string `json:"kind"`
+	Title       string `json:"title,omitempty"`
+	Description string `json:"description,omitempty"`
+
+	Info   *InfoPanel `json:"info,omitempty"`
+	Table  *Table     `json:"table,omitempty"`
+	Form   *Form      `json:"form,omitempty"`
+	Notice *Notice    `json:"notice,omitempty"`
+}
+
+// Notice levels.
+const (
+	LevelInfo    = "info"
+	LevelWarning = "warning"
+	LevelError   = "error"
+	LevelSuccess = "success"
+)
+
+// Notice is a message with a level, and optionally a command to copy.
+type Notice struct {
+	Level string `json:"level"`
+	Text  string `json:"text"`
+	// Code is shown as a copyable block (an install command).
+	Code string `json:"code,omitempty"`
+}
+
+// InfoPanel is a list of labelled values, optionally followed by a form
+// (the Endpoint panel's domain field).
+type InfoPanel struct {
+	Items []InfoItem `json:"items"`
+	Form  *Form      `json:"form,omitempty"`
+}
+
+type InfoItem struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+	// Copy shows a copy button for Value.
+	Copy bool   `json:"copy,omitempty"`
+	Hint string `json:"hint,omitempty"`
+}
+
+// Table is rows of cells with per-row actions.
+type Table struct {
+	Columns []Column `json:"columns"`
+	Rows    []Row    `json:"rows"`
+	// Empty is shown when there are no rows.
+	Empty string `json:"empty,omitempty"`
+}
+
+type Column struct {
+	ID    string `json:"id"`
+	Label string `json:"label"`
+}
+
+type Row struct {
+	ID string `json:"id"`
+	// Cells by column id.
+	Cells   map[string]Cell `json:"cells"`
+	Actions []RowAction     `json:"actions,omitempty"`
+}
+
+type Cell struct {
+	Text string `json:"text"`
+	// Hint is secondary text (e.g. "scanned 40 s ago").
+	Hint string `json:"hint,omitempty"`
+	Copy bool   `json:"copy,omitempty"`
+}
+
+// RowAction is a button on a row. Input is sent as the action's JSON input.
+type RowAction struct {
+	Action string          `json:"action"`
+	Label  string          `json:"label"`
+	Input  json.RawMessage `json:"input,omitempty"`
+	// Confirm, when set, is asked before the action is sent.
+	Confirm string `json:"confirm,omitempty"`
+	// Danger marks a destructive action.
+	Danger bool `json:"danger,omitempty"`
+}
+
+// Field types.
+const (
+	FieldText     = "text"
+	FieldSelect   = "select"
+	FieldTextarea = "textarea"
+	FieldCheckbox = "checkbox"
+	FieldDateTime = "datetime"
+)
+
+// Form posts its fields, by name, as the JSON input of Action.
+type Form struct {
+	Action string  `json:"action"`
+	Submit string  `json:"submit"`
+	Fields []Field `json:"fields"`
+	// Confirm, when set, is asked before the form is sent.
+	Confirm string `json:"confirm,omitempty"`
+}
+
+type Field struct {
+	Name        string   `json:"name"`
+	Label       string   `json:"label"`
+	Type        string   `json:"type"`
+	Required    bool     `json:"required,omitempty"`
+	Placeholder string   `json:"placeholder,omitempty"`
+	Help        string   `json:"help,omitempty"`
+	Default     string   `json:"default,omitempty"`
+	Options     []Option `json:"options,omitempty"`
+	// Templates fill the field with a value on click (policy templates).
+	Templates []Template `json:"templates,omitempty"`
+}
+
+type Option struct {
+	Value string `json:"value"`
+	Label string `json:"label"`
+	// Warning is shown while this option is selected.
+	Warning string `json:"warning,omitempty"`
+}
+
+type Template struct {
+	Label string `json:"label"`
+	Value string `json:"value"`
+}
+
+// ActionRequest is one action of the page: its id and its JSON input.
+type ActionRequest struct {
+	Action string          `json:"action"`
+	Input  json.RawMessage `json:"input,omitempty"`
+}
+
+// ActionResult is what an action answers. A failed action has OK false and
+// a Message, and FieldErrors for the inputs at fault; it has changed
+// nothing.
+type ActionResult struct {
+	OK          bool              `json:"ok"`
+	Message     string            `json:"message,omitempty"`
+	FieldErrors map[string]string `json:"field_errors,omitempty"`
+	// Code is the error code of a failed action.
+	Code Code `json:"code,omitempty"`
+	// Modal is shown to the user (the one-time secret).
+	Modal *Modal `json:"modal,omitempty"`
+	// Refresh asks the panel to reload the page.
+	Refresh bool `json:"refresh,omitempty"`
+	// AccessKey and SecretKey are set by the key-creating action only.
+	AccessKey string `json:"access_key,omitempty"`
+	SecretKey string `json:"secret_key,omitempty"`
+}
+
+// Modal is a dialog; Secret, when set, is shown once with a copy button.
+type Modal struct {
+	Title   string      `json:"title"`
+	Text    string      `json:"text,omitempty"`
+	Warning string      `json:"warning,omitempty"`
+	Values  []InfoItem  `json:"values,omitempty"`
+	Blocks  []CodeBlock `json:"blocks,omitempty"`
+}
+
+// CodeBlock is a ready-to-paste snippet.
+type CodeBlock struct {
+	Label string `json:"label"`
+	Text  string `json:"text"`
+}
