@@ -1,0 +1,280 @@
+// Package buckets manages the node's buckets through the S3 API: name
+// checks, creation, visibility (bucket policies) and deletion.
+package buckets
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+
+	"github.com/quazzar/object-storage/shared"
+)
+
+// Info is a bucket as the S3 API and its policy describe it.
+type Info struct {
+	Name       string
+	CreatedAt  time.Time
+	Visibility shared.Visibility
+}
+
+// Manager creates, lists, changes and deletes buckets with root
+// credentials. It caches each bucket's visibility so that a listing costs
+// one S3 ListBuckets call; Refresh re-reads the policies in the background.
+type Manager struct {
+	s3 *minio.Client
+
+	mu  sync.Mutex
+	vis map[string]shared.Visibility
+}
+
+// New returns a Manager over an S3 client with root credentials.
+func New(s3 *minio.Client) *Manager {
+	return &Manager{s3: s3, vis: map[string]shared.Visibility{}}
+}
+
+// ParseVisibility checks a visibility input: only private and public can be
+// chosen.
+func ParseVisibility(v shared.Visibility) (shared.Visibility, error) {
+	switch v {
+	case shared.Private, shared.Public:
+		return v, nil
+	case "":
+		return "", shared.FieldError("visibility", "visibility is required: choose private or public")
+	}
+	return "", shared.FieldError("visibility", "visibility %q is not known: choose private or public", v)
+}
+
+// Create makes a bucket with the given visibility. An existing bucket is a
+// conflict. If attaching the public policy fails, the new bucket is removed
+// again so that nothing is left half-made.
+func (m *Manager) Create(ctx context.Context, name string, vis shared.Visibility) (Info, error) {
+	if err := ValidateName(name); err != nil {
+		return Info{}, err
+	}
+	vis, err := ParseVisibility(vis)
+	if err != nil {
+		return Info{}, err
+	}
+	if err := m.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
+		return Info{}, s3Error(err, name)
+	}
+	if vis == shared.Public {
+		if err := m.s3.SetBucketPolicy(ctx, name, PublicPolicy(name)); err != nil {
+			_ = m.s3.RemoveBucket(context.WithoutCancel(ctx), name)
+			return Info{}, s3Error(err, name)
+		}
+	}
+	m.setVis(name, vis)
+	return Info{Name: name, CreatedAt: time.Now().UTC(), Visibility: vis}, nil
+}
+
+// Visibility reads a bucket's policy and classifies it.
+func (m *Manager) Visibility(ctx context.Context, name string) (shared.Visibility, error) {
+	p, err := m.s3.GetBucketPolicy(ctx, name)
+	if err != nil {
+		return "", s3Error(err, name)
+	}
+	v := Classify(name, p)
+	m.setVis(name, v)
+	return v, nil
+}
+
+// SetVisibility makes a bucket private or public. A custom policy (set
+// outside the add-on) is kept unless overwrite is true.
+func (m *Manager) SetVisibility(ctx context.Context, name string, vis shared.Visibility, overwrite bool) (Info, error) {
+	if err := ValidateName(name); err != nil {
+		return Info{}, err
+	}
+	vis, err := ParseVisibility(vis)
+	if err != nil {
+		return Info{}, err
+	}
+	cur, err := m.Visibility(ctx, name)
+	if err != nil {
+		return Info{}, err
+	}
+	if cur == shared.Custom && !overwrite {
+		return Info{}, shared.Errorf(shared.CodeConflict,
+			"bucket %s has a custom policy set outside Cloud OS: confirm that it should be replaced to make it %s", name, vis)
+	}
+	if cur != vis {
+		policy := ""
+		if vis == shared.Public {
+			policy = PublicPolicy(name)
+		}
+		if err := m.s3.SetBucketPolicy(ctx, name, policy); err != nil {
+			return Info{}, s3Error(err, name)
+		}
+	}
+	m.setVis(name, vis)
+	return Info{Name: name, Visibility: vis}, nil
+}
+
+// Delete removes an empty bucket. A non-empty one is refused with the
+// product page's advice, unless force is set: then every object version
+// and delete marker is removed first, and the number of objects removed is
+// returned.
+func (m *Manager) Delete(ctx context.Context, name string, force bool) (int, error) {
+	if err := ValidateName(name); err != nil {
+		return 0, err
+	}
+	removed := 0
+	if force {
+		n, err := m.empty(ctx, name)
+		removed = n
+		if err != nil {
+			return removed, err
+		}
+	}
+	if err := m.s3.RemoveBucket(ctx, name); err != nil {
+		return removed, s3Error(err, name)
+	}
+	m.mu.Lock()
+	delete(m.vis, name)
+	m.mu.Unlock()
+	return removed, nil
+}
+
+// empty removes every version of every object; it counts object versions,
+// not delete markers.
+func (m *Manager) empty(ctx context.Context, name string) (int, error) {
+	if ok, err := m.s3.BucketExists(ctx, name); err != nil {
+		return 0, s3Error(err, name)
+	} else if !ok {
+		return 0, shared.Errorf(shared.CodeNotFound, "bucket %s does not exist", name)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var listErr error
+	objects := make(chan minio.ObjectInfo)
+	removed := 0
+	go func() {
+		defer close(objects)
+		for obj := range m.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+			if obj.Err != nil {
+				listErr = obj.Err
+				return
+			}
+			if !obj.IsDeleteMarker {
+				removed++
+			}
+			select {
+			case objects <- obj:
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	var firstErr error
+	for res := range m.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{GovernanceBypass: true}) {
+		if res.Err != nil && firstErr == nil {
+			firstErr = res.Err
+		}
+	}
+	if listErr != nil {
+		return removed, s3Error(listErr, name)
+	}
+	if firstErr != nil {
+		return removed, shared.Errorf(shared.CodeUnavailable, "emptying bucket %s failed: %w", name, firstErr)
+	}
+	return removed, nil
+}
+
+// List returns every bucket with its cached visibility, from one S3
+// ListBuckets call. A bucket whose visibility is not cached yet (made
+// outside the add-on since the last refresh) is read once.
+func (m *Manager) List(ctx context.Context) ([]Info, error) {
+	bs, err := m.s3.ListBuckets(ctx)
+	if err != nil {
+		return nil, s3Error(err, "")
+	}
+	out := make([]Info, 0, len(bs))
+	for _, b := range bs {
+		m.mu.Lock()
+		v, ok := m.vis[b.Name]
+		m.mu.Unlock()
+		if !ok {
+			if v, err = m.Visibility(ctx, b.Name); err != nil {
+				v = shared.Custom
+			}
+		}
+		out = append(out, Info{Name: b.Name, CreatedAt: b.CreationDate, Visibility: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Refresh re-reads every bucket's policy (a few at a time) so that changes
+// made outside the add-on show up, and forgets buckets that are gone.
+func (m *Manager) Refresh(ctx context.Context) error {
+	bs, err := m.s3.ListBuckets(ctx)
+	if err != nil {
+		return s3Error(err, "")
+	}
+	fresh := make(map[string]shared.Visibility, len(bs))
+	var mu sync.Mutex
+	sem := make(chan struct{}, 8)
+	var wg sync.WaitGroup
+	for _, b := range bs {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(name string) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			p, err := m.s3.GetBucketPolicy(ctx, name)
+			v := Classify(name, p)
+			if err != nil {
+				v = shared.Custom
+			}
+			mu.Lock()
+			fresh[name] = v
+			mu.Unlock()
+		}(b.Name)
+	}
+	wg.Wait()
+	m.mu.Lock()
+	m.vis = fresh
+	m.mu.Unlock()
+	return nil
+}
+
+func (m *Manager) setVis(name string, v shared.Visibility) {
+	m.mu.Lock()
+	m.vis[name] = v
+	m.mu.Unlock()
+}
+
+// s3Error maps an S3 error response to the contract's typed errors; it is
+// the one place where S3 error codes are read.
+func s3Error(err error, bucket string) error {
+	if err == nil {
+		return nil
+	}
+	var er minio.ErrorResponse
+	if !errors.As(err, &er) {
+		return shared.Errorf(shared.CodeUnavailable, "object server unreachable: %w", err)
+	}
+	switch er.Code {
+	case "NoSuchBucket":
+		return shared.Errorf(shared.CodeNotFound, "bucket %s does not exist", bucket)
+	case "BucketAlreadyOwnedByYou", "BucketAlreadyExists":
+		e := shared.Errorf(shared.CodeConflict, "bucket %s already exists: pick another name", bucket)
+		e.Field = "name"
+		return e
+	case "BucketNotEmpty":
+		return shared.Errorf(shared.CodeConflict,
+			"bucket %s is not empty: empty it first via the console, the S3 API, or `mc rb --force`", bucket)
+	case "InvalidBucketName":
+		return shared.FieldError("name", "bucket name %q is not valid: %s", bucket, er.Message)
+	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch":
+		return shared.Errorf(shared.CodePermission, "object server refused the request (%s): %s", er.Code, er.Message)
+	case "MalformedPolicy":
+		return shared.Errorf(shared.CodeInvalidArgument, "bucket policy refused: %s", er.Message)
+	}
+	return shared.Errorf(shared.CodeUnavailable, "object server error %s: %s", er.Code, fmt.Sprint(er.Message))
+}

@@ -1,0 +1,185 @@
+package buckets
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/plugin/miniotest"
+	"github.com/quazzar/object-storage/shared"
+)
+
+func setup(t *testing.T) (*Manager, *minio.Client, *miniotest.Server) {
+	t.Helper()
+	srv := miniotest.Start(t)
+	c, err := minio.New(srv.Address, &minio.Options{
+		Creds:  credentials.NewStaticV4(srv.AccessKey, srv.SecretKey, ""),
+		Region: srv.Region,
+	})
+	require.NoError(t, err)
+	return New(c), c, srv
+}
+
+// anon sends an unsigned request and returns the status code.
+func anon(t *testing.T, method, url string, body string) int {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func put(t *testing.T, c *minio.Client, bucket, key, body string) {
+	t.Helper()
+	_, err := c.PutObject(context.Background(), bucket, key, strings.NewReader(body), int64(len(body)), minio.PutObjectOptions{})
+	require.NoError(t, err)
+}
+
+func TestVisibilityAnonymousAccess(t *testing.T) {
+	t.Parallel()
+	m, c, srv := setup(t)
+	ctx := context.Background()
+	_, err := m.Create(ctx, "cdn", shared.Public)
+	require.NoError(t, err)
+	put(t, c, "cdn", "logo.png", "png-bytes")
+	base := srv.Endpoint() + "/cdn"
+
+	checkPublic := func() {
+		require.Equal(t, 200, anon(t, "GET", base+"/logo.png", ""), "anonymous GET of a public object")
+		require.Equal(t, 403, anon(t, "GET", base+"/", ""), "anonymous list of a public bucket")
+		require.Equal(t, 403, anon(t, "GET", base+"?list-type=2", ""), "anonymous list v2 of a public bucket")
+		require.Equal(t, 403, anon(t, "PUT", base+"/evil.txt", "x"), "anonymous PUT")
+		require.Equal(t, 403, anon(t, "DELETE", base+"/logo.png", ""), "anonymous DELETE")
+	}
+	checkPrivate := func() {
+		require.Equal(t, 403, anon(t, "GET", base+"/logo.png", ""), "anonymous GET of a private object")
+		require.Equal(t, 403, anon(t, "PUT", base+"/evil.txt", "x"))
+	}
+	checkPublic()
+	v, err := m.Visibility(ctx, "cdn")
+	require.NoError(t, err)
+	require.Equal(t, shared.Public, v)
+
+	_, err = m.SetVisibility(ctx, "cdn", shared.Private, false)
+	require.NoError(t, err)
+	checkPrivate()
+	p, err := c.GetBucketPolicy(ctx, "cdn")
+	require.NoError(t, err)
+	require.Empty(t, p, "a private bucket has no policy")
+
+	_, err = m.SetVisibility(ctx, "cdn", shared.Public, false)
+	require.NoError(t, err)
+	checkPublic()
+
+	_, err = m.Create(ctx, "vault", shared.Private)
+	require.NoError(t, err)
+	put(t, c, "vault", "secret.txt", "s")
+	require.Equal(t, 403, anon(t, "GET", srv.Endpoint()+"/vault/secret.txt", ""))
+
+	list, err := m.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, list, 2)
+	require.Equal(t, "cdn", list[0].Name)
+	require.Equal(t, shared.Public, list[0].Visibility)
+	require.Equal(t, shared.Private, list[1].Visibility)
+}
+
+func TestCustomPolicyKept(t *testing.T) {
+	t.Parallel()
+	m, c, _ := setup(t)
+	ctx := context.Background()
+	_, err := m.Create(ctx, "assets", shared.Private)
+	require.NoError(t, err)
+	custom := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::assets/*","arn:aws:s3:::assets"]}]}`
+	require.NoError(t, c.SetBucketPolicy(ctx, "assets", custom))
+	require.NoError(t, m.Refresh(ctx))
+
+	list, err := m.List(ctx)
+	require.NoError(t, err)
+	require.Equal(t, shared.Custom, list[0].Visibility)
+
+	_, err = m.SetVisibility(ctx, "assets", shared.Public, false)
+	require.ErrorIs(t, err, shared.ErrConflict)
+	require.Contains(t, err.Error(), "custom policy")
+	after, err := c.GetBucketPolicy(ctx, "assets")
+	require.NoError(t, err)
+	require.Contains(t, after, "s3:ListBucket", "the custom policy is untouched")
+
+	_, err = m.SetVisibility(ctx, "assets", shared.Public, true)
+	require.NoError(t, err)
+	after, err = c.GetBucketPolicy(ctx, "assets")
+	require.NoError(t, err)
+	require.Equal(t, shared.Public, Classify("assets", after))
+}
+
+func TestDelete(t *testing.T) {
+	t.Parallel()
+	m, c, _ := setup(t)
+	ctx := context.Background()
+	_, err := m.Create(ctx, "photos", shared.Private)
+	require.NoError(t, err)
+	put(t, c, "photos", "a.jpg", "aaa")
+
+	_, err = m.Delete(ctx, "photos", false)
+	require.ErrorIs(t, err, shared.ErrConflict)
+	require.Equal(t, "bucket photos is not empty: empty it first via the console, the S3 API, or `mc rb --force`", err.Error())
+	obj, err := c.GetObject(ctx, "photos", "a.jpg", minio.GetObjectOptions{})
+	require.NoError(t, err)
+	b, err := io.ReadAll(obj)
+	require.NoError(t, err)
+	require.Equal(t, "aaa", string(b), "object intact after a refused delete")
+
+	// A versioned bucket with several versions and a delete marker.
+	_, err = m.Create(ctx, "versioned", shared.Private)
+	require.NoError(t, err)
+	require.NoError(t, c.EnableVersioning(ctx, "versioned"))
+	put(t, c, "versioned", "doc.txt", "v1")
+	put(t, c, "versioned", "doc.txt", "v2")
+	put(t, c, "versioned", "other.txt", "x")
+	require.NoError(t, c.RemoveObject(ctx, "versioned", "other.txt", minio.RemoveObjectOptions{}))
+	n, err := m.Delete(ctx, "versioned", true)
+	require.NoError(t, err)
+	require.Equal(t, 3, n, "three object versions removed")
+	ok, err := c.BucketExists(ctx, "versioned")
+	require.NoError(t, err)
+	require.False(t, ok)
+
+	_, err = m.Delete(ctx, "missing", false)
+	require.ErrorIs(t, err, shared.ErrNotFound)
+	_, err = m.Delete(ctx, "missing", true)
+	require.ErrorIs(t, err, shared.ErrNotFound)
+}
+
+func TestCreateBadInput(t *testing.T) {
+	t.Parallel()
+	m, c, _ := setup(t)
+	ctx := context.Background()
+	_, err := m.Create(ctx, "photos", shared.Private)
+	require.NoError(t, err)
+	_, err = m.Create(ctx, "photos", shared.Private)
+	require.ErrorIs(t, err, shared.ErrConflict)
+	require.Equal(t, "name", shared.AsError(err).Field)
+
+	for _, bad := range []struct {
+		name string
+		vis  shared.Visibility
+	}{
+		{"Bad_Name", shared.Private}, {"ok-name", "secret"}, {"ok-name", ""}, {"ok-name", shared.Custom},
+		{"10.0.0.1", shared.Public}, {"x", shared.Public},
+	} {
+		_, err := m.Create(ctx, bad.name, bad.vis)
+		require.ErrorIs(t, err, shared.ErrInvalidArgument, "%+v", bad)
+	}
+	bs, err := c.ListBuckets(ctx)
+	require.NoError(t, err)
+	require.Len(t, bs, 1, "bad input created nothing")
+}
