@@ -49,7 +49,9 @@ type Credentials struct {
 	Password string
 }
 
-func (c Credentials) String() string   { return "Credentials{User: " + c.User + ", Password: [redacted]}" }
+func (c Credentials) String() string {
+	return "Credentials{User: " + c.User + ", Password: [redacted]}"
+}
 func (c Credentials) GoString() string { return c.String() }
 
 // IsZero reports whether no credentials are set.
