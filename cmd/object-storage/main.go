@@ -6,7 +6,6 @@ import (
 	"os"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/hashicorp/go-plugin"
 
 	"github.com/quazzar/object-storage/plugin/addon"
 	"github.com/quazzar/object-storage/shared"
@@ -19,9 +18,5 @@ func main() {
 		Output:     os.Stderr,
 		JSONFormat: true,
 	})
-	plugin.Serve(&plugin.ServeConfig{
-		HandshakeConfig: shared.Handshake,
-		Plugins:         shared.PluginMap(addon.New(log)),
-		Logger:          log,
-	})
+	shared.Serve(addon.New(log), log)
 }
