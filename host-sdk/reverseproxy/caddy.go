@@ -1,0 +1,373 @@
+package reverseproxy
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// DefaultIDPrefix starts the @id of every route this package adds to Caddy.
+const DefaultIDPrefix = "quazzar-"
+
+// TLSIssuerInternal makes Caddy issue the routes' certificates from its own
+// local CA (development and tests, where no ACME CA is reachable).
+const TLSIssuerInternal = "internal"
+
+// Config says which Caddy to drive and how.
+type Config struct {
+	// AdminURL is Caddy's admin API, e.g. http://127.0.0.1:2019.
+	AdminURL string
+	// Server is the name of the HTTP server (apps.http.servers.<name>) the
+	// routes go into. Empty means the only server in Caddy's config; with
+	// several servers it must be set.
+	Server string
+	// IDPrefix starts the @id of each route (and of its TLS policy), so that
+	// ours never clash with the other objects in Caddy's config and
+	// ListRoutes can tell them apart. Empty means DefaultIDPrefix. Letters,
+	// digits, '.', '_', ':' and '-'.
+	IDPrefix string
+	// TLSIssuer is empty for Caddy's automatic HTTPS defaults (public ACME
+	// CAs: production), or TLSIssuerInternal for Caddy's local CA.
+	TLSIssuer string
+	// HTTPClient talks to the admin API; nil means a client with a 30 s
+	// timeout.
+	HTTPClient *http.Client
+	// Logger; nil means no logs.
+	Logger hclog.Logger
+}
+
+// Caddy is a shared.ReverseProxy that keeps each route as one @id-tagged
+// route of one Caddy HTTP server, changed through the admin API one object
+// at a time: Caddy applies each change gracefully and other routes are not
+// touched.
+//
+// A route for host H to upstream U is, in Caddy's JSON:
+//
+//	{"@id": "<prefix><id>", "match": [{"host": ["H"]}],
+//	 "handle": [{"handler": "reverse_proxy", "upstreams": [{"dial": "U"}]}],
+//	 "terminal": true}
+//
+// inserted first in the server's routes, so that a catch-all route of the
+// operator does not shadow it. With TLSIssuerInternal each route also has a
+// TLS automation policy {"@id": "<prefix><id>~tls", "subjects": ["H"],
+// "issuers": [{"module": "internal"}]} first in apps.tls.automation.policies.
+type Caddy struct {
+	admin     *url.URL
+	server    string
+	prefix    string
+	tlsIssuer string
+	client    *http.Client
+	log       hclog.Logger
+	mu        sync.Mutex // serializes our read-modify-write sequences
+}
+
+var _ shared.ReverseProxy = (*Caddy)(nil)
+
+var prefixPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+
+// New checks cfg and returns a Caddy. It does not contact Caddy: a Caddy
+// that is down now is reported by each call (shared.CodeUnavailable).
+func New(cfg Config) (*Caddy, error) {
+	u, err := url.Parse(cfg.AdminURL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, shared.FieldError("admin_url", "Caddy admin URL %q must be an http(s) URL such as http://127.0.0.1:2019", cfg.AdminURL)
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/")
+	prefix := cfg.IDPrefix
+	if prefix == "" {
+		prefix = DefaultIDPrefix
+	}
+	if !prefixPattern.MatchString(prefix) {
+		return nil, shared.FieldError("id_prefix", "route id prefix %q must be 1-64 characters of letters, digits, '.', '_', ':' and '-'", prefix)
+	}
+	switch cfg.TLSIssuer {
+	case "", TLSIssuerInternal:
+	default:
+		return nil, shared.FieldError("tls_issuer", "TLS issuer %q is not supported: leave it empty for Caddy's automatic HTTPS (ACME) or use %q", cfg.TLSIssuer, TLSIssuerInternal)
+	}
+	if cfg.Server != "" && strings.ContainsAny(cfg.Server, "/?#") {
+		return nil, shared.FieldError("server", "Caddy server name %q must not contain '/', '?' or '#'", cfg.Server)
+	}
+	client := cfg.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 30 * time.Second}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	return &Caddy{admin: u, server: cfg.Server, prefix: prefix, tlsIssuer: cfg.TLSIssuer, client: client, log: log}, nil
+}
+
+func (c *Caddy) routeID(id string) string  { return c.prefix + id }
+func (c *Caddy) policyID(id string) string { return c.prefix + id + "~tls" }
+
+// ProxyStatus is enabled when Caddy's admin API answers and the HTTP server
+// the routes go into is found. Otherwise it is not enabled, with the error
+// (shared.CodeUnavailable) saying why.
+func (c *Caddy) ProxyStatus(ctx context.Context, _ shared.ProxyStatusRequest) (shared.ProxyStatus, error) {
+	if _, err := c.resolveServer(ctx); err != nil {
+		return shared.ProxyStatus{Enabled: false}, err
+	}
+	return shared.ProxyStatus{Enabled: true}, nil
+}
+
+// AddRoute adds the route, or replaces the route with the same ID in place
+// (its TLS policy first, then the route itself). It returns the route as
+// stored (host in lower case).
+func (c *Caddy) AddRoute(ctx context.Context, req shared.AddRouteRequest) (shared.Route, error) {
+	r, err := ValidateRoute(req.Route)
+	if err != nil {
+		return shared.Route{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	server, err := c.resolveServer(ctx)
+	if err != nil {
+		return shared.Route{}, err
+	}
+	// The policy goes in before the route: once the route is in, Caddy
+	// starts getting a certificate for its host with the policy it finds.
+	if c.tlsIssuer == TLSIssuerInternal {
+		policy := map[string]any{
+			"@id":      c.policyID(r.ID),
+			"subjects": []string{r.Host},
+			"issuers":  []any{map[string]any{"module": "internal"}},
+		}
+		if err := c.upsertFirst(ctx, c.policyID(r.ID), []string{"apps", "tls", "automation", "policies"}, policy); err != nil {
+			return shared.Route{}, shared.Errorf(shared.CodeOf(err), "add the TLS policy of route %q: %w", r.ID, err)
+		}
+	} else if err := c.deleteID(ctx, c.policyID(r.ID)); err != nil && !errors.Is(err, shared.ErrNotFound) {
+		// A policy left by an earlier run with another issuer setting.
+		return shared.Route{}, shared.Errorf(shared.CodeOf(err), "remove the old TLS policy of route %q: %w", r.ID, err)
+	}
+	route := map[string]any{
+		"@id":      c.routeID(r.ID),
+		"match":    []any{map[string]any{"host": []string{r.Host}}},
+		"handle":   []any{map[string]any{"handler": "reverse_proxy", "upstreams": []any{map[string]any{"dial": r.Upstream}}}},
+		"terminal": true,
+	}
+	if err := c.upsertFirst(ctx, c.routeID(r.ID), []string{"apps", "http", "servers", server, "routes"}, route); err != nil {
+		return shared.Route{}, shared.Errorf(shared.CodeOf(err), "add route %q: %w", r.ID, err)
+	}
+	c.log.Info("reverse proxy route set", "id", r.ID, "host", r.Host, "upstream", r.Upstream, "server", server)
+	return r, nil
+}
+
+// RemoveRoute removes exactly the route with that ID and its TLS policy.
+// An unknown ID is shared.CodeNotFound.
+func (c *Caddy) RemoveRoute(ctx context.Context, req shared.RemoveRouteRequest) (shared.RemoveRouteResponse, error) {
+	if err := validateID(req.ID); err != nil {
+		return shared.RemoveRouteResponse{}, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if err := c.deleteID(ctx, c.routeID(req.ID)); err != nil {
+		if errors.Is(err, shared.ErrNotFound) {
+			return shared.RemoveRouteResponse{}, shared.Errorf(shared.CodeNotFound, "no reverse proxy route with id %q: list the routes to see which exist", req.ID)
+		}
+		return shared.RemoveRouteResponse{}, shared.Errorf(shared.CodeOf(err), "remove route %q: %w", req.ID, err)
+	}
+	if err := c.deleteID(ctx, c.policyID(req.ID)); err != nil && !errors.Is(err, shared.ErrNotFound) {
+		return shared.RemoveRouteResponse{}, shared.Errorf(shared.CodeOf(err), "route %q removed, but not its TLS policy: %w", req.ID, err)
+	}
+	c.log.Info("reverse proxy route removed", "id", req.ID)
+	return shared.RemoveRouteResponse{}, nil
+}
+
+// ListRoutes returns the routes of the server that carry our prefix,
+// sorted by ID. Routes added by anyone else are not listed.
+func (c *Caddy) ListRoutes(ctx context.Context, _ shared.ListRoutesRequest) (shared.ListRoutesResponse, error) {
+	server, err := c.resolveServer(ctx)
+	if err != nil {
+		return shared.ListRoutesResponse{}, err
+	}
+	var routes []struct {
+		ID    string `json:"@id"`
+		Match []struct {
+			Host []string `json:"host"`
+		} `json:"match"`
+		Handle []struct {
+			Handler   string `json:"handler"`
+			Upstreams []struct {
+				Dial string `json:"dial"`
+			} `json:"upstreams"`
+		} `json:"handle"`
+	}
+	if err := c.get(ctx, configPath("apps", "http", "servers", server, "routes"), &routes); err != nil {
+		return shared.ListRoutesResponse{}, err
+	}
+	out := []shared.Route{}
+	for _, r := range routes {
+		id, ok := strings.CutPrefix(r.ID, c.prefix)
+		if !ok || validateID(id) != nil {
+			continue
+		}
+		route := shared.Route{ID: id}
+		if len(r.Match) > 0 && len(r.Match[0].Host) > 0 {
+			route.Host = r.Match[0].Host[0]
+		}
+		for _, h := range r.Handle {
+			if h.Handler == "reverse_proxy" && len(h.Upstreams) > 0 {
+				route.Upstream = h.Upstreams[0].Dial
+			}
+		}
+		out = append(out, route)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
+	return shared.ListRoutesResponse{Routes: out}, nil
+}
+
+// resolveServer returns the configured server name after checking that it
+// exists, or the only server of Caddy's config.
+func (c *Caddy) resolveServer(ctx context.Context) (string, error) {
+	var servers map[string]json.RawMessage
+	if err := c.get(ctx, configPath("apps", "http", "servers"), &servers); err != nil {
+		var e *shared.Error
+		if errors.As(err, &e) && e.Code == shared.CodeUnavailable {
+			return "", err
+		}
+		// Caddy answers 400 "invalid traversal path" when apps.http is missing.
+		servers = nil
+	}
+	names := make([]string, 0, len(servers))
+	for name := range servers {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	if c.server != "" {
+		if _, ok := servers[c.server]; !ok {
+			return "", shared.Errorf(shared.CodeUnavailable, "Caddy at %s has no HTTP server named %q (it has: %s): configure the name of an existing server", c.admin, c.server, listOrNone(names))
+		}
+		return c.server, nil
+	}
+	switch len(names) {
+	case 0:
+		return "", shared.Errorf(shared.CodeUnavailable, "Caddy at %s has no HTTP server (apps.http.servers is empty): add one to Caddy's config for the routes to go into", c.admin)
+	case 1:
+		return names[0], nil
+	default:
+		return "", shared.Errorf(shared.CodeUnavailable, "Caddy at %s has %d HTTP servers (%s): configure which one the routes go into", c.admin, len(names), listOrNone(names))
+	}
+}
+
+func listOrNone(names []string) string {
+	if len(names) == 0 {
+		return "none"
+	}
+	return strings.Join(names, ", ")
+}
+
+// upsertFirst replaces the object tagged id in place, or, when there is
+// none, inserts item first in the array at path, creating the array (and
+// missing objects above it) when needed.
+func (c *Caddy) upsertFirst(ctx context.Context, id string, path []string, item any) error {
+	err := c.do(ctx, http.MethodPatch, "/id/"+url.PathEscape(id), item, nil)
+	if !errors.Is(err, shared.ErrNotFound) {
+		return err
+	}
+	// Find the deepest existing level of path. Caddy answers null for a
+	// missing last key and 400 for a missing key further up.
+	for depth := len(path); depth >= 1; depth-- {
+		var v json.RawMessage
+		if err := c.get(ctx, configPath(path[:depth]...), &v); err != nil {
+			if errors.Is(err, shared.ErrUnavailable) {
+				return err
+			}
+			continue
+		}
+		if bytes.Equal(bytes.TrimSpace(v), []byte("null")) {
+			continue
+		}
+		if depth == len(path) {
+			// The array exists: PUT at index 0 inserts before element 0.
+			return c.do(ctx, http.MethodPut, configPath(path...)+"/0", item, nil)
+		}
+		// path[:depth] exists, path[depth] does not: PUT creates that key
+		// with everything below it.
+		var value any = []any{item}
+		for i := len(path) - 1; i > depth; i-- {
+			value = map[string]any{path[i]: value}
+		}
+		return c.do(ctx, http.MethodPut, configPath(path[:depth+1]...), value, nil)
+	}
+	return shared.Errorf(shared.CodeInternal, "Caddy's config has no %q to add to", strings.Join(path, "."))
+}
+
+func (c *Caddy) deleteID(ctx context.Context, id string) error {
+	return c.do(ctx, http.MethodDelete, "/id/"+url.PathEscape(id), nil, nil)
+}
+
+func configPath(keys ...string) string {
+	esc := make([]string, len(keys))
+	for i, k := range keys {
+		esc[i] = url.PathEscape(k)
+	}
+	return "/config/" + strings.Join(esc, "/")
+}
+
+func (c *Caddy) get(ctx context.Context, path string, out any) error {
+	return c.do(ctx, http.MethodGet, path, nil, out)
+}
+
+// do calls the admin API. A Caddy that does not answer is
+// shared.CodeUnavailable, a 404 is shared.CodeNotFound, any other failure
+// shared.CodeInternal with Caddy's own message.
+func (c *Caddy) do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return shared.Errorf(shared.CodeInternal, "encode the request to Caddy: %w", err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.admin.String()+path, rd)
+	if err != nil {
+		return shared.Errorf(shared.CodeInternal, "build the request to Caddy: %w", err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return shared.Errorf(shared.CodeUnavailable, "Caddy's admin API at %s is unreachable: %w; check that Caddy is running and that its admin address is the one configured", c.admin, err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return shared.Errorf(shared.CodeUnavailable, "read Caddy's answer to %s %s: %w", method, path, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		msg := strings.TrimSpace(string(raw))
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(raw, &e) == nil && e.Error != "" {
+			msg = e.Error
+		}
+		code := shared.CodeInternal
+		if resp.StatusCode == http.StatusNotFound {
+			code = shared.CodeNotFound
+		}
+		return shared.Errorf(code, "Caddy refused %s %s (%s): %s", method, path, resp.Status, msg)
+	}
+	if out != nil {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return shared.Errorf(shared.CodeInternal, "decode Caddy's answer to %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
