@@ -1,0 +1,143 @@
+package minioadmin
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/quazzar/object-storage/shared"
+)
+
+// ServerInfo is what MinIO says about itself (GET /info), reduced to what
+// the add-on shows.
+type ServerInfo struct {
+	Mode         string // "online" once the object layer is up
+	Region       string
+	DeploymentID string
+	Buckets      uint64 // as of MinIO's last scan
+	Objects      uint64 // as of MinIO's last scan
+	UsageBytes   uint64 // as of MinIO's last scan
+	Servers      []ServerProperties
+}
+
+// ServerProperties describes one MinIO server of the deployment.
+type ServerProperties struct {
+	Endpoint string
+	State    string // "online", "offline"
+	Version  string // e.g. "DEVELOPMENT.GOGET" or "2025-…"
+	CommitID string
+	Uptime   time.Duration
+	Drives   int
+}
+
+// ServerInfo returns MinIO's server information. One unencrypted call.
+func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
+	const op = "get MinIO server info"
+	r, err := c.call(ctx, op, http.MethodGet, "/info", url.Values{"metrics": {"false"}}, nil)
+	if err != nil {
+		return ServerInfo{}, err
+	}
+	var msg struct {
+		Mode         string `json:"mode"`
+		Region       string `json:"region"`
+		DeploymentID string `json:"deploymentID"`
+		Buckets      struct {
+			Count uint64 `json:"count"`
+		} `json:"buckets"`
+		Objects struct {
+			Count uint64 `json:"count"`
+		} `json:"objects"`
+		Usage struct {
+			Size uint64 `json:"size"`
+		} `json:"usage"`
+		Servers []struct {
+			State    string            `json:"state"`
+			Endpoint string            `json:"endpoint"`
+			Uptime   int64             `json:"uptime"` // seconds
+			Version  string            `json:"version"`
+			CommitID string            `json:"commitID"`
+			Drives   []json.RawMessage `json:"drives"`
+		} `json:"servers"`
+	}
+	if err := json.Unmarshal(r.body, &msg); err != nil {
+		return ServerInfo{}, shared.Errorf(shared.CodeInternal, "%s: MinIO's reply is not the expected JSON: %w", op, err)
+	}
+	info := ServerInfo{
+		Mode:         msg.Mode,
+		Region:       msg.Region,
+		DeploymentID: msg.DeploymentID,
+		Buckets:      msg.Buckets.Count,
+		Objects:      msg.Objects.Count,
+		UsageBytes:   msg.Usage.Size,
+	}
+	for _, s := range msg.Servers {
+		info.Servers = append(info.Servers, ServerProperties{
+			Endpoint: s.Endpoint,
+			State:    s.State,
+			Version:  s.Version,
+			CommitID: s.CommitID,
+			Uptime:   time.Duration(s.Uptime) * time.Second,
+			Drives:   len(s.Drives),
+		})
+	}
+	return info, nil
+}
+
+// DataUsage is the result of MinIO's data-usage scanner.
+type DataUsage struct {
+	// LastUpdate is when the scanner last saved its figures; zero when it
+	// has not completed a cycle yet. Every figure below is as of that time.
+	LastUpdate time.Time
+	Objects    uint64 // objects in all buckets
+	Size       uint64 // bytes in all buckets (current versions' sizes summed by the scanner)
+	// Buckets holds one entry per bucket the scanner has swept. A bucket
+	// that exists but is missing here has not been scanned yet.
+	Buckets map[string]BucketUsage
+}
+
+// BucketUsage is one bucket's figures from the scanner.
+type BucketUsage struct {
+	Size          uint64 // bytes
+	Objects       uint64
+	Versions      uint64
+	DeleteMarkers uint64
+}
+
+// DataUsageInfo returns the scanner's latest figures (GET /datausageinfo):
+// one unencrypted admin call whatever the number of buckets and objects.
+func (c *Client) DataUsageInfo(ctx context.Context) (DataUsage, error) {
+	const op = "get MinIO data usage"
+	r, err := c.call(ctx, op, http.MethodGet, "/datausageinfo", nil, nil)
+	if err != nil {
+		return DataUsage{}, err
+	}
+	var msg struct {
+		LastUpdate   time.Time `json:"lastUpdate"`
+		ObjectsCount uint64    `json:"objectsCount"`
+		ObjectsSize  uint64    `json:"objectsTotalSize"`
+		Buckets      map[string]struct {
+			Size          uint64 `json:"size"`
+			Objects       uint64 `json:"objectsCount"`
+			Versions      uint64 `json:"versionsCount"`
+			DeleteMarkers uint64 `json:"deleteMarkersCount"`
+		} `json:"bucketsUsageInfo"`
+	}
+	if err := json.Unmarshal(r.body, &msg); err != nil {
+		return DataUsage{}, shared.Errorf(shared.CodeInternal, "%s: MinIO's reply is not the expected JSON: %w", op, err)
+	}
+	u := DataUsage{
+		LastUpdate: msg.LastUpdate,
+		Objects:    msg.ObjectsCount,
+		Size:       msg.ObjectsSize,
+		Buckets:    make(map[string]BucketUsage, len(msg.Buckets)),
+	}
+	if u.LastUpdate.Unix() <= 0 {
+		u.LastUpdate = time.Time{}
+	}
+	for name, b := range msg.Buckets {
+		u.Buckets[name] = BucketUsage{Size: b.Size, Objects: b.Objects, Versions: b.Versions, DeleteMarkers: b.DeleteMarkers}
+	}
+	return u, nil
+}
