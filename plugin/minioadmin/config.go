@@ -17,9 +17,12 @@ type ConfigKV struct {
 	Values map[string]string // key -> value, quotes removed
 }
 
-// GetConfigKV returns the configuration of a subsystem (key "scanner",
-// "api", …, or "subsys:target"): the raw text MinIO sends, and its parsed
-// lines. One call; MinIO encrypts the reply.
+// GetConfigKV returns the configuration MinIO is running with for a
+// subsystem (key "scanner", "api", "site", …, or "subsys:target"): the raw
+// text MinIO sends, and its parsed lines. A change that SetConfigKV saved
+// but could not apply live shows here only after MinIO restarts. Secrets
+// in the configuration are redacted by MinIO. One call; MinIO encrypts the
+// reply.
 func (c *Client) GetConfigKV(ctx context.Context, key string) (string, []ConfigKV, error) {
 	op := "get MinIO config " + key
 	if strings.TrimSpace(key) == "" {
@@ -41,7 +44,8 @@ func (c *Client) GetConfigKV(ctx context.Context, key string) (string, []ConfigK
 // "scanner speed=fastest". MinIO applies a dynamic subsystem (scanner, api,
 // heal, …) at once without a restart and reports so: live is true then.
 // live is false when the change is saved but takes effect only after MinIO
-// restarts. One call; the body is encrypted.
+// restarts (e.g. "site region=…": the region is not dynamic). A line with
+// no key MinIO knows, or a value it rejects, is invalid_argument. One call; the body is encrypted.
 func (c *Client) SetConfigKV(ctx context.Context, kv string) (live bool, err error) {
 	sub, _, _ := strings.Cut(strings.TrimSpace(kv), " ")
 	op := "set MinIO config " + sub
