@@ -152,22 +152,34 @@ func methods() []method {
 				return c.Configure(ctx, r.(shared.ConfigureRequest))
 			}},
 		{"Health", shared.HealthRequest{}, shared.HealthResponse{OK: true, Detail: "fine"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Health(ctx, r.(shared.HealthRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Health(ctx, r.(shared.HealthRequest))
+			}},
 		{"Shutdown", shared.ShutdownRequest{StopServices: true}, shared.ShutdownResponse{},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Shutdown(ctx, r.(shared.ShutdownRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Shutdown(ctx, r.(shared.ShutdownRequest))
+			}},
 		{"Page", shared.PageRequest{}, shared.Page{SchemaVersion: shared.SchemaVersion, Title: "Object Storage", Route: "/storage/objects", RefreshSeconds: 30,
 			Banner:   &shared.Notice{Level: shared.LevelWarning, Text: "MinIO is not installed", Code: "make minio"},
 			Sections: []shared.Section{{ID: "n", Kind: shared.SectionNotice, Title: "t", Notice: &shared.Notice{Level: shared.LevelInfo, Text: "x"}}}},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Page(ctx, r.(shared.PageRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Page(ctx, r.(shared.PageRequest))
+			}},
 		{"Action", shared.ActionRequest{Action: "create_key", Input: json.RawMessage(`{"name":"ci"}`)},
 			shared.ActionResult{OK: true, Message: "created", FieldErrors: map[string]string{"name": "taken"}, Code: shared.CodeConflict,
 				Modal: &shared.Modal{Title: "Secret", Blocks: []shared.CodeBlock{{Label: "aws", Text: "aws s3 ls"}}}, Refresh: true, AccessKey: "quazzar-ABCDEFGHIJ", SecretKey: "s3cr3t"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Action(ctx, r.(shared.ActionRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Action(ctx, r.(shared.ActionRequest))
+			}},
 		{"Status", shared.StatusRequest{}, shared.Status{State: shared.StateRunning, Message: "ok", PID: 42, Version: "DEVELOPMENT.GOGET",
 			StartedAt: when, Uptime: 90 * time.Second, Restarts: 2, LastError: "boom", Adopted: true, S3Address: "127.0.0.1:9000", ConsoleAddress: "127.0.0.1:9001"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Status(ctx, r.(shared.StatusRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Status(ctx, r.(shared.StatusRequest))
+			}},
 		{"Endpoint", shared.EndpointRequest{}, shared.Endpoint{S3URL: "http://127.0.0.1:9000", ConsoleURL: "http://127.0.0.1:9001", Region: "us-east-1", Domain: "s3.example.test", PublicURL: "https://s3.example.test"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Endpoint(ctx, r.(shared.EndpointRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Endpoint(ctx, r.(shared.EndpointRequest))
+			}},
 		{"ListBuckets", shared.ListBucketsRequest{}, shared.ListBucketsResponse{LastScan: when, Buckets: []shared.Bucket{
 			{Name: "photos", Visibility: shared.Public, CreatedAt: when, Usage: shared.Usage{Size: 1 << 40, Objects: 12, Scanned: true, ScannedAt: when}},
 			{Name: "new", Visibility: shared.Private}}},
@@ -188,16 +200,26 @@ func methods() []method {
 			}},
 		{"ListKeys", shared.ListKeysRequest{}, shared.ListKeysResponse{Keys: []shared.Key{{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", Description: "d",
 			PolicyKind: shared.PolicyCustom, Policy: `{"Version":"2012-10-17"}`, Expiry: when, Status: "on", CreatedAt: when, Managed: true}}},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.ListKeys(ctx, r.(shared.ListKeysRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.ListKeys(ctx, r.(shared.ListKeysRequest))
+			}},
 		{"CreateKey", shared.CreateKeyRequest{Name: "ci", Description: "d", Policy: `{"Version":"2012-10-17"}`, Expiry: when},
 			shared.CreateKeyResponse{Key: shared.Key{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", PolicyKind: shared.PolicyInherited, Status: "on", Managed: true}, SecretKey: "s3cr3t"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.CreateKey(ctx, r.(shared.CreateKeyRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.CreateKey(ctx, r.(shared.CreateKeyRequest))
+			}},
 		{"RevokeKey", shared.RevokeKeyRequest{AccessKey: "quazzar-ABCDEFGHIJ"}, shared.RevokeKeyResponse{AccessKey: "quazzar-ABCDEFGHIJ"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.RevokeKey(ctx, r.(shared.RevokeKeyRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.RevokeKey(ctx, r.(shared.RevokeKeyRequest))
+			}},
 		{"Expose", shared.ExposeRequest{Domain: "s3.example.test"}, shared.Endpoint{Region: "us-east-1", Domain: "s3.example.test", PublicURL: "https://s3.example.test"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Expose(ctx, r.(shared.ExposeRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Expose(ctx, r.(shared.ExposeRequest))
+			}},
 		{"Unexpose", shared.UnexposeRequest{}, shared.Endpoint{Region: "us-east-1"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) { return c.Unexpose(ctx, r.(shared.UnexposeRequest)) }},
+			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+				return c.Unexpose(ctx, r.(shared.UnexposeRequest))
+			}},
 	}
 }
 

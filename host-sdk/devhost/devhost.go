@@ -1,0 +1,184 @@
+// Package devhost is the development host: it loads a folder of plugins,
+// configures the object-storage add-on with folders under one state folder
+// and loopback addresses, reports its status, and stops everything on exit.
+package devhost
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/quazzar/object-storage/host-sdk/launcher"
+	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// AddonID is the object-storage add-on's plugin id.
+const AddonID = "object-storage"
+
+// Config of the development host.
+type Config struct {
+	// Listen is the panel's address (the panel comes with a later issue).
+	Listen string
+	// StateDir holds the add-on's data, env file and own state.
+	StateDir string
+	// PluginsDir is a folder of plugin folders (plugin.json + executable).
+	PluginsDir     string
+	S3Address      string
+	ConsoleAddress string
+	// ScannerSpeed is MinIO's scanner speed; empty keeps MinIO's default.
+	ScannerSpeed string
+	// MinIOBinary is a path, or a name looked up on $PATH.
+	MinIOBinary string
+
+	Logger hclog.Logger
+	// Out receives the status lines meant for the developer (stdout).
+	Out    io.Writer
+	Policy launcher.Policy
+}
+
+// DefaultConfig is what cloudos-dev runs with when given no flags.
+func DefaultConfig() Config {
+	return Config{
+		Listen:         "127.0.0.1:8080",
+		StateDir:       ".state",
+		PluginsDir:     filepath.Join("bin", "plugins"),
+		S3Address:      "127.0.0.1:9000",
+		ConsoleAddress: "127.0.0.1:9001",
+		MinIOBinary:    "minio",
+	}
+}
+
+// AddonSettings are the add-on's settings for this host: its data under
+// <state-dir>/objects, its env file <state-dir>/minio.env and its own state
+// under <state-dir>/object-storage, all absolute.
+func (c Config) AddonSettings() (map[string]string, error) {
+	state, err := filepath.Abs(c.StateDir)
+	if err != nil {
+		return nil, fmt.Errorf("state folder %q: %w", c.StateDir, err)
+	}
+	return map[string]string{
+		"minio_binary":    c.MinIOBinary,
+		"data_dir":        filepath.Join(state, "objects"),
+		"env_file":        filepath.Join(state, "minio.env"),
+		"state_dir":       filepath.Join(state, "object-storage"),
+		"s3_address":      c.S3Address,
+		"console_address": c.ConsoleAddress,
+		"scanner_speed":   c.ScannerSpeed,
+	}, nil
+}
+
+// Server is a running development host. Host is exported so that the
+// panel (a later issue) can reach the plugins.
+type Server struct {
+	cfg  Config
+	log  hclog.Logger
+	out  io.Writer
+	Host *launcher.Host
+}
+
+// New prepares the host: it creates the state folder (0700) and checks the
+// configuration. Nothing is started yet.
+func New(cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = hclog.New(&hclog.LoggerOptions{Name: "cloudos-dev", Output: os.Stderr})
+	}
+	if cfg.Out == nil {
+		cfg.Out = os.Stdout
+	}
+	if cfg.PluginsDir == "" {
+		return nil, errors.New("no plugins folder given: pass --plugins (make build writes bin/plugins)")
+	}
+	settings, err := cfg.AddonSettings()
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
+		return nil, fmt.Errorf("create state folder: %w", err)
+	}
+	host := launcher.NewHost(launcher.HostOptions{
+		Logger:   cfg.Logger,
+		Policy:   cfg.Policy,
+		Settings: map[string]map[string]string{AddonID: settings},
+	})
+	return &Server{cfg: cfg, log: cfg.Logger, out: cfg.Out, Host: host}, nil
+}
+
+// Start loads every plugin and prints one status line per plugin. It fails
+// when the add-on is missing or not running; other plugins' failures are
+// printed and logged.
+func (s *Server) Start(ctx context.Context) error {
+	if err := s.Host.LoadAll(ctx, s.cfg.PluginsDir); err != nil {
+		s.log.Error("some plugins did not start", "error", err)
+	}
+	for _, p := range s.Host.Plugins() {
+		fmt.Fprintln(s.out, s.statusLine(ctx, p))
+	}
+	addon, ok := s.Host.Plugin(AddonID)
+	if !ok {
+		return fmt.Errorf("no %s plugin under %s: run make build first", AddonID, s.cfg.PluginsDir)
+	}
+	if info := addon.Info(); info.State != launcher.StateRunning {
+		return fmt.Errorf("plugin %s is %s: %s", AddonID, info.State, info.Reason)
+	}
+	return nil
+}
+
+// statusLine describes a plugin and, for a storage provider, its server.
+func (s *Server) statusLine(ctx context.Context, p *launcher.Plugin) string {
+	info := p.Info()
+	m := p.Manifest()
+	line := fmt.Sprintf("plugin %s %s: %s", info.ID, m.Version, info.State)
+	if info.PID != 0 {
+		line += fmt.Sprintf(", pid %d", info.PID)
+	}
+	if info.Reason != "" {
+		line += ": " + info.Reason
+	}
+	if info.State != launcher.StateRunning || !m.Offers(manifest.ProvidesStorage) {
+		return line
+	}
+	client, err := p.Client()
+	if err != nil {
+		return line + "; status unknown: " + err.Error()
+	}
+	st, err := client.Status(ctx, shared.StatusRequest{})
+	if err != nil {
+		return line + "; status unknown: " + err.Error()
+	}
+	line += fmt.Sprintf("; object server %s, S3 http://%s, console http://%s", st.State, st.S3Address, st.ConsoleAddress)
+	if st.Message != "" {
+		line += " (" + st.Message + ")"
+	}
+	if st.InstallCommand != "" {
+		line += "; install with: " + st.InstallCommand
+	}
+	return line
+}
+
+// Shutdown stops every plugin, telling them to stop the services they
+// supervise (a development host owns its MinIO), and kills them.
+func (s *Server) Shutdown(ctx context.Context) error {
+	return s.Host.Shutdown(ctx, true)
+}
+
+// Run starts the host, waits until ctx is done (the command cancels it on
+// SIGINT/SIGTERM), then shuts it down.
+func Run(ctx context.Context, cfg Config) error {
+	s, err := New(cfg)
+	if err != nil {
+		return err
+	}
+	if err := s.Start(ctx); err != nil {
+		return errors.Join(err, s.Shutdown(context.Background()))
+	}
+	fmt.Fprintln(s.out, "ready; press Ctrl-C to stop")
+	<-ctx.Done()
+	fmt.Fprintln(s.out, "stopping plugins")
+	return s.Shutdown(context.Background())
+}
