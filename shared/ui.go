@@ -122,7 +122,9 @@ const (
 	FieldDateTime = "datetime"
 )
 
-// Form posts its fields, by name, as the JSON input of Action.
+// Form posts its fields, by name, as the JSON input of Action: text,
+// select, textarea and datetime fields as strings (a datetime as RFC 3339 in
+// UTC, or "" when left empty), a checkbox as a JSON boolean.
 type Form struct {
 	Action string  `json:"action"`
 	Submit string  `json:"submit"`

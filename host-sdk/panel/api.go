@@ -1,0 +1,136 @@
+package panel
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"regexp"
+	"time"
+
+	"github.com/quazzar/object-storage/shared"
+)
+
+// actionID is what an action id may look like in a path.
+var actionID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// servePageJSON answers GET /api/plugins/{id}/page: the page's schema.
+func (h *Handler) servePageJSON(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	page, err := h.page(r.Context(), p)
+	if err != nil {
+		res, status := errorResult(err)
+		writeJSON(w, status, res)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+// serveFragment answers GET /api/plugins/{id}/fragment: the page's content
+// as HTML, which the page swaps in when it refreshes. Errors are JSON, so
+// that the page keeps what it shows and says why it could not refresh.
+func (h *Handler) serveFragment(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	page, err := h.page(r.Context(), p)
+	if err != nil {
+		res, status := errorResult(err)
+		writeJSON(w, status, res)
+		return
+	}
+	h.writeHTML(w, http.StatusOK, "content", contentOf(p, page))
+}
+
+// serveAction answers POST /api/plugins/{id}/actions/{action}: the body is
+// the action's JSON input (an object; empty means {}), the answer its
+// shared.ActionResult.
+func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	action := r.PathValue("action")
+	if !actionID.MatchString(action) {
+		writeJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
+			Message: fmt.Sprintf("action id %q is not valid: use letters, digits, '_', '.' and '-' (at most 64)", action)})
+		return
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.opts.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, shared.ActionResult{Code: shared.CodeInvalidArgument,
+				Message: fmt.Sprintf("the request body is larger than the panel's limit of %d bytes: send less input", tooBig.Limit)})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
+			Message: fmt.Sprintf("could not read the request body: %v", err)})
+		return
+	}
+	input := bytes.TrimSpace(body)
+	if len(input) == 0 {
+		input = []byte("{}")
+	}
+	if !isJSONObject(input) {
+		writeJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
+			Message: `the action's input must be a JSON object, like {"name": "photos"}`})
+		return
+	}
+	if p.Provider == nil {
+		writeJSON(w, http.StatusServiceUnavailable, shared.ActionResult{Code: shared.CodeUnavailable,
+			Message: fmt.Sprintf("plugin %q is not running: start it (or check the host's log for why it stopped)", p.ID)})
+		return
+	}
+
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.CallTimeout)
+	defer cancel()
+	start := time.Now()
+	res, err := p.Provider.Action(ctx, shared.ActionRequest{Action: action, Input: input})
+	took := time.Since(start)
+	if err != nil {
+		res, status := errorResult(err)
+		h.log.Info("action failed", "plugin", p.ID, "action", action, "code", res.Code, "status", status, "took", took)
+		writeJSON(w, status, res)
+		return
+	}
+	status := http.StatusOK
+	if !res.OK {
+		status = http.StatusBadRequest
+		if res.Code != "" {
+			status = StatusOf(res.Code)
+		}
+	}
+	h.log.Info("action", "plugin", p.ID, "action", action, "ok", res.OK, "code", res.Code, "status", status, "took", took)
+	writeJSON(w, status, res)
+}
+
+// lookup finds the {id} plugin or answers 404.
+func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (Plugin, bool) {
+	id := r.PathValue("id")
+	p, ok := h.plugin(id)
+	if !ok {
+		writeJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound,
+			Message: fmt.Sprintf("no plugin %q has a page in this panel: check the plugin id (GET / lists the pages)", id)})
+	}
+	return p, ok
+}
+
+// writeJSON writes v as the JSON answer with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status = http.StatusInternalServerError
+		body = []byte(`{"ok":false,"code":"internal","message":"the panel could not encode its answer"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(body, '\n'))
+}

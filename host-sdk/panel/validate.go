@@ -1,0 +1,165 @@
+package panel
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/quazzar/object-storage/shared"
+)
+
+// SchemaError says why a page cannot be rendered: every problem found, in
+// words a plugin author can act on.
+type SchemaError struct {
+	Problems []string
+}
+
+func (e *SchemaError) Error() string {
+	return "the page cannot be rendered: " + strings.Join(e.Problems, "; ")
+}
+
+var knownLevels = map[string]bool{
+	"": true, shared.LevelInfo: true, shared.LevelWarning: true,
+	shared.LevelError: true, shared.LevelSuccess: true,
+}
+
+var knownFields = map[string]bool{
+	shared.FieldText: true, shared.FieldSelect: true, shared.FieldTextarea: true,
+	shared.FieldCheckbox: true, shared.FieldDateTime: true,
+}
+
+// Validate checks that the renderer understands every part of p: the schema
+// version, each section kind and its payload, each field type, notice levels
+// and row-action inputs. It returns a *SchemaError listing every problem, or
+// nil. Plugins can call it in their tests to check the pages they build.
+func Validate(p shared.Page) error {
+	v := &validator{}
+	if p.SchemaVersion != shared.SchemaVersion {
+		v.addf("schema_version is %d, but this panel renders version %d: build the plugin against the host's shared package",
+			p.SchemaVersion, shared.SchemaVersion)
+	}
+	if p.RefreshSeconds < 0 {
+		v.addf("refresh_seconds is %d; it must be 0 (never) or a positive number of seconds", p.RefreshSeconds)
+	}
+	if p.Banner != nil {
+		v.notice("banner", p.Banner)
+	}
+	ids := map[string]bool{}
+	for i, s := range p.Sections {
+		where := fmt.Sprintf("section %d", i+1)
+		if s.ID != "" {
+			where = fmt.Sprintf("section %q", s.ID)
+			if ids[s.ID] {
+				v.addf("%s: the id is used by more than one section", where)
+			}
+			ids[s.ID] = true
+		}
+		v.section(where, s)
+	}
+	if len(v.problems) > 0 {
+		return &SchemaError{Problems: v.problems}
+	}
+	return nil
+}
+
+type validator struct {
+	problems []string
+}
+
+func (v *validator) addf(format string, args ...any) {
+	v.problems = append(v.problems, fmt.Sprintf(format, args...))
+}
+
+func (v *validator) section(where string, s shared.Section) {
+	switch s.Kind {
+	case shared.SectionInfo:
+		if s.Info == nil {
+			v.addf("%s: kind %q has no info payload", where, s.Kind)
+			return
+		}
+		if s.Info.Form != nil {
+			v.form(where, s.Info.Form)
+		}
+	case shared.SectionTable:
+		if s.Table == nil {
+			v.addf("%s: kind %q has no table payload", where, s.Kind)
+			return
+		}
+		v.table(where, s.Table)
+	case shared.SectionForm:
+		if s.Form == nil {
+			v.addf("%s: kind %q has no form payload", where, s.Kind)
+			return
+		}
+		v.form(where, s.Form)
+	case shared.SectionNotice:
+		if s.Notice == nil {
+			v.addf("%s: kind %q has no notice payload", where, s.Kind)
+			return
+		}
+		v.notice(where, s.Notice)
+	default:
+		v.addf("%s: unknown section kind %q (this panel knows info, table, form and notice)", where, s.Kind)
+	}
+}
+
+func (v *validator) notice(where string, n *shared.Notice) {
+	if !knownLevels[n.Level] {
+		v.addf("%s: unknown notice level %q (this panel knows info, warning, error and success)", where, n.Level)
+	}
+}
+
+func (v *validator) table(where string, t *shared.Table) {
+	cols := map[string]bool{}
+	for i, c := range t.Columns {
+		if c.ID == "" {
+			v.addf("%s: column %d has no id", where, i+1)
+		}
+		if cols[c.ID] {
+			v.addf("%s: column id %q is used twice", where, c.ID)
+		}
+		cols[c.ID] = true
+	}
+	for i, r := range t.Rows {
+		for j, a := range r.Actions {
+			if a.Action == "" {
+				v.addf("%s: row %d, action %d has no action id", where, i+1, j+1)
+			}
+			if len(a.Input) > 0 && !isJSONObject(a.Input) {
+				v.addf("%s: row %d, action %q has an input that is not a JSON object", where, i+1, a.Action)
+			}
+		}
+	}
+}
+
+func (v *validator) form(where string, f *shared.Form) {
+	if f.Action == "" {
+		v.addf("%s: the form has no action id", where)
+	}
+	names := map[string]bool{}
+	for i, fl := range f.Fields {
+		if fl.Name == "" {
+			v.addf("%s: field %d has no name", where, i+1)
+		}
+		if names[fl.Name] {
+			v.addf("%s: field name %q is used twice", where, fl.Name)
+		}
+		names[fl.Name] = true
+		if !knownFields[fl.Type] {
+			v.addf("%s: field %q has unknown type %q (this panel knows text, select, textarea, checkbox and datetime)",
+				where, fl.Name, fl.Type)
+			continue
+		}
+		if fl.Type == shared.FieldSelect && len(fl.Options) == 0 {
+			v.addf("%s: select field %q has no options", where, fl.Name)
+		}
+		if len(fl.Templates) > 0 && fl.Type != shared.FieldTextarea && fl.Type != shared.FieldText {
+			v.addf("%s: field %q has templates, which only text and textarea fields take", where, fl.Name)
+		}
+	}
+}
+
+func isJSONObject(raw json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	return json.Unmarshal(raw, &m) == nil && m != nil
+}
