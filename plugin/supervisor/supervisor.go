@@ -1,0 +1,808 @@
+// Package supervisor owns the MinIO server process: it starts MinIO in its
+// own session with credentials from the env file, watches and restarts it,
+// adopts a MinIO left running by an earlier add-on process, and stops it
+// only when asked.
+//
+// The data path never depends on the supervisor: MinIO's output goes to a
+// file, not a pipe, and it runs in its own session, so it keeps serving S3
+// when the add-on crashes or is upgraded. The pid, start time, binary and
+// data dir recorded in the state file let the next add-on process adopt it
+// after checking it is the very same process.
+package supervisor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+
+	"github.com/quazzar/object-storage/plugin/envfile"
+	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// Options tune the supervisor. Zero fields take the defaults below.
+type Options struct {
+	// ReadyTimeout is how long a start may take to answer
+	// /minio/health/cluster with 200 before it is failed (default 60s).
+	ReadyTimeout time.Duration
+	// StopGrace is how long Stop waits after SIGTERM before SIGKILL
+	// (default 10s).
+	StopGrace time.Duration
+	// BackoffMin and BackoffMax bound the delay before restarting a crashed
+	// MinIO; it doubles with each crash in the window (default 1s..30s).
+	BackoffMin, BackoffMax time.Duration
+	// CrashLoopCount crashes within CrashLoopWindow end in state failed
+	// (default 5 within 5m).
+	CrashLoopCount  int
+	CrashLoopWindow time.Duration
+	// HealthInterval is how often a running MinIO is probed; three failed
+	// probes in a row make it degraded (default 5s).
+	HealthInterval time.Duration
+	// LogMaxBytes caps MinIO's log file; past it the file is moved to
+	// minio.log.1 (one old file kept) (default 10 MiB).
+	LogMaxBytes int64
+}
+
+// Option changes one of the Options.
+type Option func(*Options)
+
+// WithOptions sets every non-zero field of o.
+func WithOptions(o Options) Option {
+	return func(d *Options) {
+		if o.ReadyTimeout > 0 {
+			d.ReadyTimeout = o.ReadyTimeout
+		}
+		if o.StopGrace > 0 {
+			d.StopGrace = o.StopGrace
+		}
+		if o.BackoffMin > 0 {
+			d.BackoffMin = o.BackoffMin
+		}
+		if o.BackoffMax > 0 {
+			d.BackoffMax = o.BackoffMax
+		}
+		if o.CrashLoopCount > 0 {
+			d.CrashLoopCount = o.CrashLoopCount
+		}
+		if o.CrashLoopWindow > 0 {
+			d.CrashLoopWindow = o.CrashLoopWindow
+		}
+		if o.HealthInterval > 0 {
+			d.HealthInterval = o.HealthInterval
+		}
+		if o.LogMaxBytes > 0 {
+			d.LogMaxBytes = o.LogMaxBytes
+		}
+	}
+}
+
+// DefaultOptions are the production values.
+func DefaultOptions() Options {
+	return Options{
+		ReadyTimeout:    60 * time.Second,
+		StopGrace:       10 * time.Second,
+		BackoffMin:      time.Second,
+		BackoffMax:      30 * time.Second,
+		CrashLoopCount:  5,
+		CrashLoopWindow: 5 * time.Minute,
+		HealthInterval:  5 * time.Second,
+		LogMaxBytes:     10 << 20,
+	}
+}
+
+// Supervisor owns one MinIO server. All methods are safe for concurrent
+// use; Status, Credentials and Settings always answer at once, whatever
+// state MinIO is in.
+type Supervisor struct {
+	log    hclog.Logger
+	opts   Options
+	client *http.Client
+
+	// ctl serialises Start, Stop, Detach and Restart.
+	ctl sync.Mutex
+
+	mu       sync.Mutex
+	set      settings.Settings
+	creds    envfile.Credentials
+	binary   string
+	versions map[string]string // by binary path
+	st       shared.Status
+	cur      *proc
+	lock     *os.File
+	tail     *logTail
+	cancel   context.CancelFunc
+	loopDone chan struct{}
+	crashes  []time.Time
+}
+
+// New returns a supervisor for the given settings, in state stopped.
+// Nothing happens until Start.
+func New(s settings.Settings, log hclog.Logger, opts ...Option) *Supervisor {
+	if log == nil {
+		log = hclog.NewNullLogger()
+	}
+	o := DefaultOptions()
+	for _, f := range opts {
+		f(&o)
+	}
+	return &Supervisor{
+		log:      log.Named("supervisor"),
+		opts:     o,
+		client:   &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
+		set:      s,
+		versions: map[string]string{},
+		st: shared.Status{State: shared.StateStopped, Message: "MinIO has not been started",
+			S3Address: s.S3Address, ConsoleAddress: s.ConsoleAddress},
+	}
+}
+
+// Settings returns the settings the supervisor works with.
+func (s *Supervisor) Settings() settings.Settings {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.set
+}
+
+// Credentials returns MinIO's root credentials, known once Start has read
+// or created the env file (zero before). Never log them.
+func (s *Supervisor) Credentials() envfile.Credentials {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.creds
+}
+
+// LogFile is the path of MinIO's own log file.
+func (s *Supervisor) LogFile() string {
+	return filepath.Join(s.Settings().StateDir, LogFileName)
+}
+
+// Status reports the state of MinIO as the supervisor sees it.
+func (s *Supervisor) Status() shared.Status {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.st
+	st.S3Address, st.ConsoleAddress = s.set.S3Address, s.set.ConsoleAddress
+	if st.PID != 0 && !st.StartedAt.IsZero() {
+		st.Uptime = time.Since(st.StartedAt).Truncate(time.Second)
+	}
+	return st
+}
+
+func (s *Supervisor) update(f func(st *shared.Status)) {
+	s.mu.Lock()
+	f(&s.st)
+	s.mu.Unlock()
+}
+
+func (s *Supervisor) setState(state shared.ServerState, msg string) {
+	s.update(func(st *shared.Status) { st.State, st.Message = state, msg })
+}
+
+// fail records a failure in the status and returns it as an error.
+func (s *Supervisor) fail(state shared.ServerState, err error) error {
+	msg := err.Error()
+	s.update(func(st *shared.Status) {
+		st.State, st.Message, st.LastError = state, msg, msg
+		st.PID, st.StartedAt, st.Adopted = 0, time.Time{}, false
+	})
+	s.log.Error("MinIO is not running", "state", state, "reason", msg)
+	return err
+}
+
+// Start brings MinIO up: it adopts the MinIO recorded in the state file
+// when that is still the same process, and starts a new one otherwise. It
+// returns once MinIO is ready (state running), or with an error when it
+// cannot be (state not_installed or failed, with the reason in the status);
+// if ctx ends first, Start returns ctx's error and MinIO keeps starting in
+// the background. Start on a running supervisor does nothing.
+func (s *Supervisor) Start(ctx context.Context) error {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	ready, err := s.start()
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-ready:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("MinIO is still starting: %w", ctx.Err())
+	}
+}
+
+// start does Start's work up to launching or adopting, and returns a
+// channel that gets the first outcome (nil once ready).
+func (s *Supervisor) start() (<-chan error, error) {
+	s.mu.Lock()
+	running := s.cancel != nil
+	set := s.set
+	s.mu.Unlock()
+	if running {
+		ch := make(chan error, 1)
+		ch <- nil
+		return ch, nil
+	}
+	s.update(func(st *shared.Status) {
+		*st = shared.Status{State: shared.StateStarting, Message: "checking the MinIO binary"}
+	})
+	s.mu.Lock()
+	s.crashes = nil
+	s.mu.Unlock()
+
+	bin, err := set.ResolveBinary()
+	if err != nil {
+		msg := fmt.Sprintf("MinIO is not installed (%v); install it with: %s, or set %s to its path", err, settings.InstallCommand, settings.KeyMinIOBinary)
+		s.update(func(st *shared.Status) {
+			st.State, st.Message, st.InstallCommand, st.LastError = shared.StateNotInstalled, msg, settings.InstallCommand, msg
+		})
+		s.log.Warn("MinIO binary not found", "binary", set.MinIOBinary, "install", settings.InstallCommand)
+		return nil, shared.Errorf(shared.CodeUnavailable, "%s", msg)
+	}
+	version := s.version(bin)
+	s.mu.Lock()
+	s.binary = bin
+	s.st.Version = version
+	s.mu.Unlock()
+
+	if err := os.MkdirAll(set.StateDir, 0o700); err != nil {
+		return nil, s.fail(shared.StateFailed, fmt.Errorf("create state dir %s: %w", set.StateDir, err))
+	}
+	if s.lock == nil {
+		lock, err := acquireLock(set.StateDir, set.DataDir)
+		if err != nil {
+			return nil, s.fail(shared.StateFailed, err)
+		}
+		s.lock = lock
+	}
+	creds, _, err := envfile.Ensure(set.EnvFile, set.DataDir, s.log)
+	if err != nil {
+		return nil, s.fail(shared.StateFailed, err)
+	}
+	s.mu.Lock()
+	s.creds = creds
+	s.mu.Unlock()
+	if err := s.ensureDataDir(set.DataDir); err != nil {
+		return nil, s.fail(shared.StateFailed, err)
+	}
+
+	p, err := s.adoptOrClear(set, bin)
+	if err != nil {
+		return nil, s.fail(shared.StateFailed, err)
+	}
+	logPath := filepath.Join(set.StateDir, LogFileName)
+	if p == nil {
+		if err := checkAddresses(set); err != nil {
+			return nil, s.fail(shared.StateFailed, err)
+		}
+		if p, err = s.launch(set, bin, 0); err != nil {
+			return nil, s.fail(shared.StateFailed, err)
+		}
+	} else {
+		s.startTail(logPath, fileSize(logPath))
+	}
+	ready := make(chan error, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s.mu.Lock()
+	s.cancel, s.loopDone = cancel, done
+	s.mu.Unlock()
+	go func() {
+		defer close(done)
+		s.loop(ctx, set, bin, p, ready)
+	}()
+	return ready, nil
+}
+
+func (s *Supervisor) ensureDataDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create data dir %s: %w", dir, err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		return fmt.Errorf("check data dir %s: %w", dir, err)
+	}
+	if !st.IsDir() {
+		return shared.Errorf(shared.CodeInvalidArgument, "data dir %s is not a folder", dir)
+	}
+	if perm := st.Mode().Perm(); perm&0o077 != 0 {
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return fmt.Errorf("tighten data dir %s from mode %#o to 0700: %w", dir, perm, err)
+		}
+		s.log.Warn("data dir permissions were too loose (MinIO keeps access-key secrets there); tightened to 0700",
+			"path", dir, "was", fmt.Sprintf("%#o", perm))
+	}
+	return nil
+}
+
+// adoptOrClear looks at the state file. It returns the recorded MinIO when
+// it is the same process and runs with the current settings. A process
+// that is ours but stale (other addresses or region, or its binary was
+// replaced) is stopped. Anything else recorded is left alone, unsignalled.
+func (s *Supervisor) adoptOrClear(set settings.Settings, bin string) (*proc, error) {
+	rec, ok, err := ReadRecord(set.StateDir)
+	if err != nil {
+		s.log.Warn("ignoring unreadable state file", "error", err)
+		return nil, removeRecord(set.StateDir)
+	}
+	if !ok {
+		return nil, nil
+	}
+	info, err := readProc(rec.PID)
+	ours := err == nil && info.alive() && rec.StartTicks != 0 && info.StartTicks == rec.StartTicks &&
+		info.Exe != "" && sameFile(info.Exe, rec.Binary) &&
+		slices.Contains(info.Args, rec.DataDir) && sameFile(rec.DataDir, set.DataDir)
+	if !ours {
+		s.log.Info("state file names a process that is not our MinIO any more (gone, or its pid reused); leaving it alone",
+			"pid", rec.PID)
+		return nil, removeRecord(set.StateDir)
+	}
+	p := adopt(rec.PID, rec.StartTicks, rec.StartedAt)
+	current := !info.ExeDeleted && sameFile(rec.Binary, bin) &&
+		rec.S3Address == set.S3Address && rec.ConsoleAddress == set.ConsoleAddress && rec.Region == set.Region
+	if !current {
+		s.log.Info("the running MinIO was started with other settings or another binary; restarting it",
+			"pid", rec.PID, "binary", rec.Binary, "s3_address", rec.S3Address, "region", rec.Region)
+		err := p.terminate(context.Background(), s.opts.StopGrace)
+		p.unwatch()
+		if err != nil {
+			return nil, err
+		}
+		return nil, removeRecord(set.StateDir)
+	}
+	s.log.Info("adopting the running MinIO", "pid", rec.PID, "started_at", rec.StartedAt)
+	s.mu.Lock()
+	s.cur = p
+	s.st.PID, s.st.StartedAt, s.st.Adopted, s.st.Restarts = p.pid, p.startedAt, true, rec.Restarts
+	s.st.Message = "adopted the running MinIO; waiting for it to answer"
+	s.mu.Unlock()
+	return p, nil
+}
+
+// checkAddresses makes sure nobody listens on the S3 and console
+// addresses, so a taken port is reported once instead of crash-looping.
+func checkAddresses(set settings.Settings) error {
+	for _, a := range []struct{ key, addr string }{
+		{settings.KeyS3Address, set.S3Address}, {settings.KeyConsoleAddress, set.ConsoleAddress},
+	} {
+		l, err := net.Listen("tcp", a.addr)
+		if err != nil {
+			if errors.Is(err, syscall.EADDRINUSE) {
+				return shared.Errorf(shared.CodeUnavailable,
+					"%s is in use by another process; stop that process or change setting %s", a.addr, a.key)
+			}
+			return shared.Errorf(shared.CodeUnavailable, "cannot listen on %s (setting %s): %w", a.addr, a.key, err)
+		}
+		_ = l.Close()
+	}
+	return nil
+}
+
+// minioEnv is the add-on's environment without any MINIO_ variable (so that
+// no credential or stray setting reaches MinIO from it), plus the env file,
+// the region and no update checks. Credentials are only in the env file.
+func minioEnv(set settings.Settings) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "MINIO_") {
+			env = append(env, kv)
+		}
+	}
+	return append(env,
+		"MINIO_CONFIG_ENV_FILE="+set.EnvFile,
+		"MINIO_SITE_REGION="+set.Region,
+		"MINIO_UPDATE=off",
+	)
+}
+
+// minioArgs is MinIO's command line: addresses, a certs dir of its own (so
+// no stray certificate in $HOME turns TLS on), and the data dir last.
+func minioArgs(set settings.Settings) []string {
+	return []string{"server",
+		"--address", set.S3Address,
+		"--console-address", set.ConsoleAddress,
+		"--certs-dir", filepath.Join(set.StateDir, "certs"),
+		set.DataDir}
+}
+
+// launch starts a new MinIO, records it in the state file and starts
+// forwarding its log.
+func (s *Supervisor) launch(set settings.Settings, bin string, restarts int) (*proc, error) {
+	logPath := filepath.Join(set.StateDir, LogFileName)
+	from := fileSize(logPath)
+	p, err := launch(bin, minioArgs(set), minioEnv(set), set.StateDir, logPath)
+	if err != nil {
+		return nil, err
+	}
+	s.startTail(logPath, from)
+	rec := Record{PID: p.pid, StartTicks: p.startTicks, Binary: bin, DataDir: set.DataDir,
+		S3Address: set.S3Address, ConsoleAddress: set.ConsoleAddress, Region: set.Region,
+		StartedAt: p.startedAt, Restarts: restarts}
+	if err := WriteRecord(set.StateDir, rec); err != nil {
+		s.log.Error("could not record MinIO in the state file; a later add-on process will not adopt it", "error", err)
+	}
+	s.log.Info("started MinIO", "pid", p.pid, "binary", bin, "s3_address", set.S3Address,
+		"console_address", set.ConsoleAddress, "data_dir", set.DataDir)
+	s.mu.Lock()
+	s.cur = p
+	s.st.PID, s.st.StartedAt, s.st.Adopted = p.pid, p.startedAt, false
+	s.st.State, s.st.Message = shared.StateStarting, "waiting for MinIO to answer /minio/health/cluster"
+	s.mu.Unlock()
+	return p, nil
+}
+
+func (s *Supervisor) startTail(path string, from int64) {
+	s.mu.Lock()
+	old := s.tail
+	s.tail = nil
+	secrets := []string{s.creds.Password}
+	s.mu.Unlock()
+	old.close()
+	t := startTail(path, from, s.opts.LogMaxBytes, s.log.Named("minio"), secrets)
+	s.mu.Lock()
+	s.tail = t
+	s.mu.Unlock()
+}
+
+func fileSize(path string) int64 {
+	st, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return st.Size()
+}
+
+// loop watches MinIO until ctx ends: readiness, health, crashes and
+// restarts. ready gets the first outcome.
+func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string, p *proc, ready chan<- error) {
+	var once sync.Once
+	report := func(err error) { once.Do(func() { ready <- err }) }
+	logPath := filepath.Join(set.StateDir, LogFileName)
+	secrets := []string{s.Credentials().Password}
+	for {
+		switch s.waitReady(ctx, p) {
+		case readyCanceled:
+			report(errors.New("MinIO supervision ended before MinIO was ready"))
+			return
+		case readyTimeout:
+			lines := lastLines(logPath, 10, secrets)
+			_ = p.terminate(context.Background(), s.opts.StopGrace)
+			_ = removeRecord(set.StateDir)
+			err := shared.Errorf(shared.CodeUnavailable, "MinIO did not become ready within %s; last log lines: %s",
+				s.opts.ReadyTimeout, strings.Join(lines, " | "))
+			report(s.fail(shared.StateFailed, err))
+			s.endLoop()
+			return
+		case readyOK:
+			s.update(func(st *shared.Status) { st.State, st.Message = shared.StateRunning, "MinIO is running" })
+			s.log.Info("MinIO is ready", "pid", p.pid, "s3_address", set.S3Address)
+			report(nil)
+			if !s.watch(ctx, set, p) {
+				return
+			}
+		case readyExited:
+		}
+
+		// MinIO exited unexpectedly.
+		reason := p.reason
+		lines := lastLines(logPath, 10, secrets)
+		now := time.Now()
+		s.mu.Lock()
+		s.crashes = append(s.crashes, now)
+		s.crashes = slices.DeleteFunc(s.crashes, func(t time.Time) bool { return now.Sub(t) > s.opts.CrashLoopWindow })
+		n := len(s.crashes)
+		s.st.Restarts++
+		restarts := s.st.Restarts
+		s.st.LastError = "MinIO exited unexpectedly: " + reason
+		s.cur = nil
+		s.mu.Unlock()
+		s.log.Error("MinIO exited unexpectedly", "pid", p.pid, "reason", reason, "last_lines", strings.Join(lines, " | "))
+		if n >= s.opts.CrashLoopCount {
+			_ = removeRecord(set.StateDir)
+			err := shared.Errorf(shared.CodeUnavailable, "MinIO crashed %d times within %s and was not restarted again; last exit: %s; last log lines: %s",
+				n, s.opts.CrashLoopWindow, reason, strings.Join(lines, " | "))
+			report(s.fail(shared.StateFailed, err))
+			s.endLoop()
+			return
+		}
+		delay := min(s.opts.BackoffMax, s.opts.BackoffMin<<(n-1))
+		s.update(func(st *shared.Status) {
+			st.State, st.PID, st.StartedAt, st.Adopted = shared.StateStarting, 0, time.Time{}, false
+			st.Message = fmt.Sprintf("MinIO exited (%s); restarting in %s", reason, delay)
+		})
+		select {
+		case <-ctx.Done():
+			report(errors.New("MinIO supervision ended before MinIO was ready"))
+			return
+		case <-time.After(delay):
+		}
+		var err error
+		if err = checkAddresses(set); err == nil {
+			p, err = s.launch(set, bin, restarts)
+		}
+		if err != nil {
+			_ = removeRecord(set.StateDir)
+			report(s.fail(shared.StateFailed, err))
+			s.endLoop()
+			return
+		}
+	}
+}
+
+// endLoop marks the supervision loop as ended by itself (failed), so that a
+// later Start begins anew.
+func (s *Supervisor) endLoop() {
+	s.mu.Lock()
+	if s.cancel != nil {
+		s.cancel()
+	}
+	s.cancel = nil
+	tail := s.tail
+	s.tail = nil
+	s.mu.Unlock()
+	tail.close()
+}
+
+type readyResult int
+
+const (
+	readyOK readyResult = iota
+	readyExited
+	readyTimeout
+	readyCanceled
+)
+
+func (s *Supervisor) waitReady(ctx context.Context, p *proc) readyResult {
+	deadline := time.NewTimer(s.opts.ReadyTimeout)
+	defer deadline.Stop()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if s.healthy(ctx) {
+			return readyOK
+		}
+		select {
+		case <-ctx.Done():
+			return readyCanceled
+		case <-p.exited:
+			return readyExited
+		case <-deadline.C:
+			return readyTimeout
+		case <-tick.C:
+		}
+	}
+}
+
+// watch probes a running MinIO until it exits (true) or ctx ends (false).
+func (s *Supervisor) watch(ctx context.Context, set settings.Settings, p *proc) bool {
+	tick := time.NewTicker(s.opts.HealthInterval)
+	defer tick.Stop()
+	fails := 0
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-p.exited:
+			return true
+		case <-tick.C:
+		}
+		if s.healthy(ctx) {
+			if fails >= 3 {
+				s.log.Info("MinIO answers again", "pid", p.pid)
+			}
+			fails = 0
+			s.update(func(st *shared.Status) {
+				if st.State == shared.StateDegraded {
+					st.State, st.Message = shared.StateRunning, "MinIO is running"
+				}
+			})
+			continue
+		}
+		fails++
+		if fails == 3 {
+			msg := fmt.Sprintf("MinIO (pid %d) runs but %s/minio/health/cluster has not answered 200 for %d checks", p.pid, set.S3URL(), fails)
+			s.log.Warn("MinIO is degraded", "pid", p.pid, "reason", msg)
+			s.update(func(st *shared.Status) {
+				st.State, st.Message, st.LastError = shared.StateDegraded, msg, msg
+			})
+		}
+	}
+}
+
+// healthy reports whether /minio/health/cluster answers 200.
+func (s *Supervisor) healthy(ctx context.Context) bool {
+	url := "http://" + probeAddress(s.Settings().S3Address) + "/minio/health/cluster"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := s.client.Do(req)
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// probeAddress turns a wildcard listen address into a loopback one.
+func probeAddress(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return addr
+	}
+	switch host {
+	case "", "0.0.0.0":
+		host = "127.0.0.1"
+	case "::":
+		host = "::1"
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// version runs `minio --version` once per binary.
+func (s *Supervisor) version(bin string) string {
+	s.mu.Lock()
+	v, ok := s.versions[bin]
+	s.mu.Unlock()
+	if ok {
+		return v
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "--version").Output()
+	if err != nil {
+		s.log.Warn("could not read MinIO's version", "binary", bin, "error", err)
+		return ""
+	}
+	v = parseVersion(string(out))
+	s.mu.Lock()
+	s.versions[bin] = v
+	s.mu.Unlock()
+	return v
+}
+
+// parseVersion reads "minio version X (commit-id=...)" from `minio --version`.
+func parseVersion(out string) string {
+	line, _, _ := strings.Cut(out, "\n")
+	if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "minio version "); ok {
+		v, _, _ := strings.Cut(rest, " ")
+		return v
+	}
+	return strings.TrimSpace(line)
+}
+
+// stopLoop ends the supervision loop and returns the current process.
+func (s *Supervisor) stopLoop() *proc {
+	s.mu.Lock()
+	cancel, done, p, tail := s.cancel, s.loopDone, s.cur, s.tail
+	s.cancel, s.tail = nil, nil
+	s.mu.Unlock()
+	if cancel != nil {
+		cancel()
+		<-done
+	}
+	tail.close()
+	return p
+}
+
+// Stop stops MinIO deliberately: SIGTERM to its process group, the grace
+// period (cut short when ctx ends), then SIGKILL to the group. It removes
+// the state file and releases the lock. The state becomes stopped.
+func (s *Supervisor) Stop(ctx context.Context) error {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	err := s.stopProcess(ctx)
+	s.release()
+	return err
+}
+
+func (s *Supervisor) stopProcess(ctx context.Context) error {
+	p := s.stopLoop()
+	var err error
+	if p != nil && !p.done() {
+		s.log.Info("stopping MinIO", "pid", p.pid, "grace", s.opts.StopGrace)
+		err = p.terminate(ctx, s.opts.StopGrace)
+		p.unwatch()
+	}
+	set := s.Settings()
+	if rerr := removeRecord(set.StateDir); err == nil {
+		err = rerr
+	}
+	s.mu.Lock()
+	s.cur = nil
+	if s.st.State != shared.StateNotInstalled {
+		s.st.State, s.st.Message = shared.StateStopped, "MinIO was stopped"
+	}
+	s.st.PID, s.st.StartedAt, s.st.Adopted = 0, time.Time{}, false
+	s.mu.Unlock()
+	if err != nil {
+		s.log.Error("stopping MinIO", "error", err)
+		return err
+	}
+	if p != nil {
+		s.log.Info("MinIO stopped", "pid", p.pid)
+	}
+	return nil
+}
+
+func (s *Supervisor) release() {
+	s.mu.Lock()
+	lock := s.lock
+	s.lock = nil
+	s.mu.Unlock()
+	releaseLock(lock)
+	s.client.CloseIdleConnections()
+}
+
+// Detach stops supervising and leaves MinIO running, recorded in the state
+// file, for a later add-on process to adopt (add-on restart or upgrade). It
+// releases the lock.
+func (s *Supervisor) Detach() {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	p := s.stopLoop()
+	if p != nil {
+		p.unwatch()
+		s.log.Info("leaving MinIO running for the next add-on process", "pid", p.pid)
+	}
+	s.mu.Lock()
+	s.cur = nil
+	if s.st.State != shared.StateNotInstalled {
+		msg := "not supervised by this process"
+		if p != nil && !p.done() {
+			msg = fmt.Sprintf("MinIO (pid %d) was left running for the next add-on process", p.pid)
+		}
+		s.st.State, s.st.Message = shared.StateStopped, msg
+	}
+	s.st.PID, s.st.StartedAt, s.st.Adopted = 0, time.Time{}, false
+	s.mu.Unlock()
+	s.release()
+}
+
+// Restart stops MinIO (as Stop does, keeping the lock) and starts it again
+// with the current settings, for a confirmed change MinIO cannot take live.
+func (s *Supervisor) Restart(ctx context.Context) error {
+	return s.RestartWith(ctx, s.Settings())
+}
+
+// RestartWith stops MinIO, switches to new settings and starts it again.
+// The settings are validated first; invalid ones change nothing.
+func (s *Supervisor) RestartWith(ctx context.Context, set settings.Settings) error {
+	if err := set.Validate(); err != nil {
+		return err
+	}
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	if err := s.stopProcess(ctx); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	movedState := set.StateDir != s.set.StateDir
+	s.set = set
+	s.mu.Unlock()
+	if movedState {
+		s.release()
+	}
+	s.log.Info("restarting MinIO", "s3_address", set.S3Address, "region", set.Region)
+	ready, err := s.start()
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-ready:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("MinIO is still starting: %w", ctx.Err())
+	}
+}
