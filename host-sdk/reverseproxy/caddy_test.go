@@ -379,3 +379,25 @@ func TestCaddyUnreachable(t *testing.T) {
 		require.Contains(t, err.Error(), "connection refused")
 	}
 }
+
+// With the default issuer (ACME) no TLS policy of ours is kept: one left by
+// an earlier run with the internal issuer is removed when the route is set.
+func TestCaddyDefaultIssuerKeepsNoPolicy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cd := caddytest.Start(t)
+	route := shared.Route{ID: "x", Host: "x.localhost", Upstream: "127.0.0.1:9"}
+	_, err := newProxy(t, cd, "").AddRoute(ctx, shared.AddRouteRequest{Route: route})
+	require.NoError(t, err)
+	code, b := adminJSON(t, cd, "/id/quazzar-x~tls")
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `{"@id":"quazzar-x~tls","subjects":["x.localhost"],"issuers":[{"module":"internal"}]}`, string(b))
+
+	acme, err := reverseproxy.New(reverseproxy.Config{AdminURL: cd.AdminURL})
+	require.NoError(t, err)
+	_, err = acme.AddRoute(ctx, shared.AddRouteRequest{Route: route})
+	require.NoError(t, err)
+	code, _ = adminJSON(t, cd, "/id/quazzar-x~tls")
+	require.Equal(t, http.StatusNotFound, code)
+	require.Equal(t, []string{"quazzar-x"}, routeIDs(t, cd))
+}
