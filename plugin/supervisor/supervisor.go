@@ -117,7 +117,6 @@ type Supervisor struct {
 	set      settings.Settings
 	creds    envfile.Credentials
 	binary   string
-	versions map[string]string // by binary path
 	st       shared.Status
 	cur      *proc
 	lock     *os.File
@@ -138,11 +137,10 @@ func New(s settings.Settings, log hclog.Logger, opts ...Option) *Supervisor {
 		f(&o)
 	}
 	return &Supervisor{
-		log:      log.Named("supervisor"),
-		opts:     o,
-		client:   &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
-		set:      s,
-		versions: map[string]string{},
+		log:    log.Named("supervisor"),
+		opts:   o,
+		client: &http.Client{Timeout: 2 * time.Second, Transport: &http.Transport{DisableKeepAlives: true}},
+		set:    s,
 		st: shared.Status{State: shared.StateStopped, Message: "MinIO has not been started",
 			S3Address: s.S3Address, ConsoleAddress: s.ConsoleAddress},
 	}
@@ -250,11 +248,10 @@ func (s *Supervisor) start() (<-chan error, error) {
 		s.log.Warn("MinIO binary not found", "binary", set.MinIOBinary, "install", settings.InstallCommand)
 		return nil, shared.Errorf(shared.CodeUnavailable, "%s", msg)
 	}
-	version := s.version(bin)
 	s.mu.Lock()
 	s.binary = bin
-	s.st.Version = version
 	s.mu.Unlock()
+	s.fillVersion(bin)
 
 	if err := os.MkdirAll(set.StateDir, 0o700); err != nil {
 		return nil, s.fail(shared.StateFailed, fmt.Errorf("create state dir %s: %w", set.StateDir, err))
@@ -650,26 +647,41 @@ func probeAddress(addr string) string {
 	return net.JoinHostPort(host, port)
 }
 
-// version runs `minio --version` once per binary.
-func (s *Supervisor) version(bin string) string {
-	s.mu.Lock()
-	v, ok := s.versions[bin]
-	s.mu.Unlock()
-	if ok {
-		return v
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, bin, "--version").Output()
+// versions caches `minio --version` by binary path, size and modification
+// time, for the life of the process (it takes about half a second).
+var versions sync.Map
+
+// fillVersion puts MinIO's version in the status: at once when known,
+// otherwise from a background run of `minio --version`.
+func (s *Supervisor) fillVersion(bin string) {
+	fi, err := os.Stat(bin)
 	if err != nil {
-		s.log.Warn("could not read MinIO's version", "binary", bin, "error", err)
-		return ""
+		return
 	}
-	v = parseVersion(string(out))
-	s.mu.Lock()
-	s.versions[bin] = v
-	s.mu.Unlock()
-	return v
+	key := fmt.Sprintf("%s|%d|%d", bin, fi.Size(), fi.ModTime().UnixNano())
+	set := func(v string) {
+		s.mu.Lock()
+		if s.binary == bin {
+			s.st.Version = v
+		}
+		s.mu.Unlock()
+	}
+	if v, ok := versions.Load(key); ok {
+		set(v.(string))
+		return
+	}
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		out, err := exec.CommandContext(ctx, bin, "--version").Output()
+		if err != nil {
+			s.log.Warn("could not read MinIO's version", "binary", bin, "error", err)
+			return
+		}
+		v := parseVersion(string(out))
+		versions.Store(key, v)
+		set(v)
+	}()
 }
 
 // parseVersion reads "minio version X (commit-id=...)" from `minio --version`.
