@@ -1,0 +1,224 @@
+package addon
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/page"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// State gathers what the page shows: status, endpoint, buckets with usage,
+// keys without secrets. What cannot be read (MinIO down) becomes a
+// problem line, not a failure.
+func (a *Addon) State(ctx context.Context) page.State {
+	st, _ := a.Status(ctx, shared.StatusRequest{})
+	ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
+	s := page.State{Status: st, Endpoint: ep, Now: time.Now()}
+	if st.State != shared.StateRunning && st.State != shared.StateDegraded {
+		return s
+	}
+	if bs, err := a.ListBuckets(ctx, shared.ListBucketsRequest{}); err != nil {
+		s.Problems = append(s.Problems, "Buckets cannot be listed right now: "+err.Error())
+	} else {
+		s.Buckets = bs.Buckets
+	}
+	if ks, err := a.ListKeys(ctx, shared.ListKeysRequest{}); err != nil {
+		s.Problems = append(s.Problems, "Access keys cannot be listed right now: "+err.Error())
+	} else {
+		s.Keys = ks.Keys
+	}
+	return s
+}
+
+// Page builds the page from live state.
+func (a *Addon) Page(ctx context.Context, req shared.PageRequest) (shared.Page, error) {
+	return page.Build(a.State(ctx)), nil
+}
+
+// Action inputs, as the page (and the host's JSON API) send them.
+type (
+	createBucketInput struct {
+		Name       string            `json:"name"`
+		Visibility shared.Visibility `json:"visibility"`
+	}
+	setVisibilityInput struct {
+		Name            string            `json:"name"`
+		Visibility      shared.Visibility `json:"visibility"`
+		OverwriteCustom bool              `json:"overwrite_custom"`
+	}
+	deleteBucketInput struct {
+		Name  string `json:"name"`
+		Force bool   `json:"force"`
+	}
+	createKeyInput struct {
+		Name        string `json:"name"`
+		Description string `json:"description"`
+		Policy      string `json:"policy"`
+		Expiry      string `json:"expiry"`
+	}
+	revokeKeyInput struct {
+		AccessKey string `json:"access_key"`
+	}
+	exposeInput struct {
+		Domain string `json:"domain"`
+	}
+	unexposeInput struct{}
+)
+
+// Action runs one action of the page. Every input is checked here again,
+// whatever the browser checked. A failed action answers OK false with the
+// message and the field at fault; it has changed nothing.
+func (a *Addon) Action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
+	res, err := a.action(ctx, req)
+	if err != nil {
+		return failure(err), nil
+	}
+	res.OK = true
+	return res, nil
+}
+
+func (a *Addon) action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
+	switch req.Action {
+	case "create_bucket":
+		var in createBucketInput
+		if err := decode(req.Input, &in); err != nil {
+			return shared.ActionResult{}, err
+		}
+		b, err := a.CreateBucket(ctx, shared.CreateBucketRequest{Name: strings.TrimSpace(in.Name), Visibility: in.Visibility})
+		if err != nil {
+			return shared.ActionResult{}, err
+		}
+		return shared.ActionResult{Message: fmt.Sprintf("Bucket %s created (%s).", b.Name, b.Visibility), Refresh: true}, nil
+
+	case "set_visibility":
+		var in setVisibilityInput
+		if err := decode(req.Input, &in); err != nil {
+			return shared.ActionResult{}, err
+		}
+		b, err := a.SetBucketVisibility(ctx, shared.SetBucketVisibilityRequest{Name: in.Name, Visibility: in.Visibility, OverwriteCustom: in.OverwriteCustom})
+		if err != nil {
+			return shared.ActionResult{}, err
+		}
+		return shared.ActionResult{Message: fmt.Sprintf("Bucket %s is now %s.", b.Name, b.Visibility), Refresh: true}, nil
+
+	case "delete_bucket":
+		var in deleteBucketInput
+		if err := decode(req.Input, &in); err != nil {
+			return shared.ActionResult{}, err
+		}
+		r, err := a.DeleteBucket(ctx, shared.DeleteBucketRequest{Name: in.Name, Force: in.Force})
+		if err != nil {
+			return shared.ActionResult{}, err
+		}
+		msg := fmt.Sprintf("Bucket %s deleted.", r.Name)
+		if in.Force {
+			msg = fmt.Sprintf("Bucket %s emptied (%d objects removed) and deleted.", r.Name, r.ObjectsRemoved)
+		}
+		return shared.ActionResult{Message: msg, Refresh: true}, nil
+
+	case "create_key":
+		var in createKeyInput
+		if err := decode(req.Input, &in); err != nil {
+			return shared.ActionResult{}, err
+		}
+		exp, err := keys.ParseExpiry(in.Expiry, time.Now())
+		if err != nil {
+			return shared.ActionResult{}, err
+		}
+		r, err := a.CreateKey(ctx, shared.CreateKeyRequest{Name: strings.TrimSpace(in.Name), Description: in.Description, Policy: in.Policy, Expiry: exp})
+		if err != nil {
+			return shared.ActionResult{}, err
+		}
+		ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
+		return shared.ActionResult{
+			Message:   fmt.Sprintf("Access key %s created.", r.Key.AccessKey),
+			Modal:     page.SecretModal(r.Key, r.SecretKey, ep),
+			Refresh:   true,
+			AccessKey: r.Key.AccessKey,
+			SecretKey: r.SecretKey,
+		}, nil
+
+	case "revoke_key":
+		var in revokeKeyInput
+		if err := decode(req.Input, &in); err != nil {
+			return shared.ActionResult{}, err
+		}
+		if _, err := a.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: strings.TrimSpace(in.AccessKey)}); err != nil {
+			return shared.ActionResult{}, err
+		}
+		return shared.ActionResult{Message: fmt.Sprintf("Access key %s revoked.", in.AccessKey), Refresh: true}, nil
+
+	case "expose":
+		var in exposeInput
+		if err := decode(req.Input, &in); err != nil {
+			return shared.ActionResult{}, err
+		}
+		ep, err := a.Expose(ctx, shared.ExposeRequest{Domain: in.Domain})
+		if err != nil {
+			return shared.ActionResult{}, err
+		}
+		return shared.ActionResult{Message: "The S3 API is exposed at " + ep.PublicURL + ".", Refresh: true}, nil
+
+	case "unexpose":
+		var in unexposeInput
+		if err := decode(req.Input, &in); err != nil {
+			return shared.ActionResult{}, err
+		}
+		if _, err := a.Unexpose(ctx, shared.UnexposeRequest{}); err != nil {
+			return shared.ActionResult{}, err
+		}
+		return shared.ActionResult{Message: "The S3 API is no longer exposed.", Refresh: true}, nil
+	}
+	return shared.ActionResult{}, shared.Errorf(shared.CodeInvalidArgument,
+		"unknown action %q: the actions are create_bucket, set_visibility, delete_bucket, create_key, revoke_key, expose, unexpose", req.Action)
+}
+
+// decode reads an action's JSON input strictly: an unknown field or a
+// value of the wrong type is refused, naming the field.
+func decode(raw json.RawMessage, v any) error {
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = json.RawMessage("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) {
+			return shared.FieldError(te.Field, "field %s must be a %s, not a JSON %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
+		}
+		if f, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			return shared.Errorf(shared.CodeInvalidArgument, "unknown input field %s", f)
+		}
+		return shared.Errorf(shared.CodeInvalidArgument, "the input must be a JSON object: %v", err)
+	}
+	return nil
+}
+
+func jsonKind(goKind string) string {
+	switch goKind {
+	case "bool":
+		return "true or false"
+	case "string":
+		return "string"
+	case "struct", "map":
+		return "JSON object"
+	}
+	return goKind
+}
+
+// failure turns an error into a failed action result.
+func failure(err error) shared.ActionResult {
+	e := shared.AsError(err)
+	r := shared.ActionResult{OK: false, Message: e.Message, Code: e.Code}
+	if e.Field != "" {
+		r.FieldErrors = map[string]string{e.Field: e.Message}
+	}
+	return r
+}
