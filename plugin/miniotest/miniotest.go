@@ -15,7 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hashicorp/go-hclog"
+
 	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/plugin/supervisor"
 )
 
 // Server is a running MinIO with its root credentials.
@@ -27,7 +31,12 @@ type Server struct {
 	DataDir        string
 	EnvFile        string
 	Region         string
-	Cmd            *exec.Cmd
+	// Cmd is the MinIO process started by Start; nil for StartSupervised.
+	Cmd *exec.Cmd
+	// Supervisor runs MinIO for StartSupervised (nil for Start), with the
+	// Settings it was given.
+	Supervisor *supervisor.Supervisor
+	Settings   settings.Settings
 }
 
 // Endpoint is the http URL of the S3 API.
@@ -110,4 +119,58 @@ func randHex(t testing.TB, n int) string {
 		t.Fatal(err)
 	}
 	return hex.EncodeToString(b)
+}
+
+// SupervisedOptions tune StartSupervised. The zero value is fine.
+type SupervisedOptions struct {
+	// Region of MinIO (default us-east-1).
+	Region string
+	// Log receives the supervisor's and MinIO's log lines (default: none).
+	Log hclog.Logger
+	// Supervisor options (timeouts, backoff, ...).
+	Supervisor []supervisor.Option
+}
+
+// StartSupervised runs MinIO the way the add-on does, through the
+// supervisor (first boot: generated env file, own session, state file), on
+// free loopback ports in a temporary folder, and stops it when the test
+// ends. AccessKey and SecretKey are the generated root credentials.
+func StartSupervised(t testing.TB, opts SupervisedOptions) *Server {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	set := settings.Defaults()
+	set.MinIOBinary = bin
+	set.DataDir = filepath.Join(dir, "data")
+	set.EnvFile = filepath.Join(dir, "etc", "minio.env")
+	set.StateDir = filepath.Join(dir, "state")
+	set.S3Address = testtools.FreeAddr(t)
+	set.ConsoleAddress = testtools.FreeAddr(t)
+	if opts.Region != "" {
+		set.Region = opts.Region
+	}
+	if err := set.Validate(); err != nil {
+		t.Fatalf("miniotest settings: %v", err)
+	}
+	sup := supervisor.New(set, opts.Log, opts.Supervisor...)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if err := sup.Stop(ctx); err != nil {
+			t.Errorf("stop supervised MinIO: %v", err)
+		}
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := sup.Start(ctx); err != nil {
+		log, _ := os.ReadFile(sup.LogFile())
+		t.Fatalf("supervised MinIO did not start: %v\n%s", err, log)
+	}
+	c := sup.Credentials()
+	return &Server{
+		Address: set.S3Address, ConsoleAddress: set.ConsoleAddress,
+		AccessKey: c.User, SecretKey: c.Password,
+		DataDir: set.DataDir, EnvFile: set.EnvFile, Region: set.Region,
+		Supervisor: sup, Settings: set,
+	}
 }
