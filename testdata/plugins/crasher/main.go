@@ -1,5 +1,7 @@
 // Command crasher is a test plugin that fails on demand: it exits a while
 // after Configure, or stops answering health pings, as its settings say.
+// Its Health detail echoes its "label" setting, so a test sees which
+// settings a process got.
 // With CRASHER_NO_WATCHDOG=1 in its environment it serves without the
 // parent watchdog of shared.Serve, to test the host's parent-death signal
 // alone.
@@ -19,8 +21,9 @@ import (
 )
 
 type crasher struct {
-	log  hclog.Logger
-	hang chan struct{}
+	log   hclog.Logger
+	hang  chan struct{}
+	label string
 }
 
 func (c *crasher) Configure(ctx context.Context, req shared.ConfigureRequest) (shared.ConfigureResponse, error) {
@@ -40,6 +43,7 @@ func (c *crasher) Configure(ctx context.Context, req shared.ConfigureRequest) (s
 			os.Exit(code)
 		})
 	}
+	c.label = req.Settings["label"]
 	if req.Settings["hang_health"] == "true" {
 		c.hang = make(chan struct{})
 	}
@@ -50,7 +54,7 @@ func (c *crasher) Health(ctx context.Context, req shared.HealthRequest) (shared.
 	if c.hang != nil {
 		<-c.hang // never closed: a plugin that stopped answering
 	}
-	return shared.HealthResponse{OK: true, Detail: fmt.Sprintf("pid %d", os.Getpid())}, nil
+	return shared.HealthResponse{OK: true, Detail: fmt.Sprintf("label=%s", c.label)}, nil
 }
 
 func (c *crasher) Shutdown(ctx context.Context, req shared.ShutdownRequest) (shared.ShutdownResponse, error) {

@@ -1,0 +1,229 @@
+package launcher_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/host-sdk/launcher"
+	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/host-sdk/testtools"
+)
+
+// programs are built once per test binary, into binDir.
+var programs = map[string]string{
+	"object-storage": "./cmd/object-storage",
+	"cloudos-dev":    "./cmd/cloudos-dev",
+	"crasher":        "./testdata/plugins/crasher",
+	"wrongcookie":    "./testdata/plugins/wrongcookie",
+	"testhost":       "./testdata/hosts/testhost",
+}
+
+// templates are the manifest templates of the plugins above.
+var templates = map[string]string{
+	"object-storage": "plugin.json",
+	"crasher":        "testdata/plugins/crasher/plugin.json",
+	"wrongcookie":    "testdata/plugins/wrongcookie/plugin.json",
+}
+
+var build struct {
+	once sync.Once
+	dir  string
+	err  error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if build.dir != "" {
+		_ = os.RemoveAll(build.dir)
+	}
+	os.Exit(code)
+}
+
+// binary returns the path of one of programs, building all of them (one
+// go build) the first time.
+func binary(t testing.TB, name string) string {
+	t.Helper()
+	build.once.Do(func() {
+		build.dir, build.err = os.MkdirTemp("", "launcher-test-bin-")
+		if build.err != nil {
+			return
+		}
+		args := []string{"build", "-o", build.dir + string(filepath.Separator)}
+		for _, pkg := range programs {
+			args = append(args, pkg)
+		}
+		cmd := exec.Command(goTool(), args...)
+		cmd.Dir = testtools.ModuleRoot()
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			build.err = fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
+		}
+	})
+	require.NoError(t, build.err)
+	_, ok := programs[name]
+	require.True(t, ok, "unknown program %q", name)
+	return filepath.Join(build.dir, name)
+}
+
+func goTool() string {
+	if p, err := exec.LookPath("go"); err == nil {
+		return p
+	}
+	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+}
+
+// pluginDir installs plugin name into root/<name>: its executable and its
+// manifest stamped with the executable's checksum.
+func pluginDir(t testing.TB, root, name string) string {
+	t.Helper()
+	dir := filepath.Join(root, name)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	exe := filepath.Join(dir, name)
+	copyFile(t, binary(t, name), exe)
+	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), templates[name]), exe, filepath.Join(dir, manifest.FileName)))
+	return dir
+}
+
+func copyFile(t testing.TB, from, to string) {
+	t.Helper()
+	in, err := os.Open(from)
+	require.NoError(t, err)
+	defer in.Close()
+	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
+	require.NoError(t, err)
+	_, err = io.Copy(out, in)
+	require.NoError(t, err)
+	require.NoError(t, out.Close())
+}
+
+// addonSettings point the add-on at temporary folders, free ports and a
+// MinIO binary that does not exist, so that no MinIO is started.
+func addonSettings(t testing.TB) map[string]string {
+	t.Helper()
+	state := t.TempDir()
+	return map[string]string{
+		"minio_binary":    filepath.Join(state, "no-such-minio"),
+		"data_dir":        filepath.Join(state, "objects"),
+		"env_file":        filepath.Join(state, "minio.env"),
+		"state_dir":       filepath.Join(state, "object-storage"),
+		"s3_address":      testtools.FreeAddr(t),
+		"console_address": testtools.FreeAddr(t),
+	}
+}
+
+// fastPolicy restarts quickly so that tests of the restart policy are short.
+func fastPolicy() launcher.Policy {
+	return launcher.Policy{
+		StartTimeout:     30 * time.Second,
+		ConfigureTimeout: 30 * time.Second,
+		HealthInterval:   200 * time.Millisecond,
+		HealthTimeout:    3 * time.Second,
+		HealthMisses:     2,
+		MaxFailures:      3,
+		FailureWindow:    10 * time.Minute,
+		BackoffMin:       50 * time.Millisecond,
+		BackoffMax:       200 * time.Millisecond,
+		ShutdownTimeout:  10 * time.Second,
+	}
+}
+
+// testLogger writes the launcher's logs to the test log.
+func testLogger(t testing.TB) hclog.Logger {
+	return hclog.New(&hclog.LoggerOptions{Name: "host", Output: testWriter{t}, Level: hclog.Debug})
+}
+
+type testWriter struct{ t testing.TB }
+
+func (w testWriter) Write(p []byte) (int, error) {
+	w.t.Log(string(bytes.TrimRight(p, "\n")))
+	return len(p), nil
+}
+
+// start starts a plugin and stops it when the test ends.
+func start(t testing.TB, dir string, opts launcher.Options) *launcher.Plugin {
+	t.Helper()
+	if opts.Logger == nil {
+		opts.Logger = testLogger(t)
+	}
+	p, err := launcher.New(dir, opts)
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = p.Stop(context.Background(), true) })
+	require.NoError(t, p.Start(context.Background()))
+	return p
+}
+
+// waitFor waits for cond on the plugin's Info, and returns every Info seen
+// on the way, the last one satisfying cond.
+func waitFor(t testing.TB, p *launcher.Plugin, within time.Duration, what string, cond func(launcher.Info) bool) []launcher.Info {
+	t.Helper()
+	deadline := time.After(within)
+	var seen []launcher.Info
+	for {
+		changed := p.Changed()
+		info := p.Info()
+		seen = append(seen, info)
+		if cond(info) {
+			return seen
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			t.Fatalf("plugin %s: %s did not happen within %s; states seen: %+v", p.ID(), what, within, seen)
+		}
+	}
+}
+
+// alive reports whether pid is a live process (a zombie is not).
+func alive(pid int) bool {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return false
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 || i+2 >= len(s) {
+		return false
+	}
+	state := s[i+2]
+	return state != 'Z' && state != 'X'
+}
+
+// parentOf returns the parent pid of pid, or 0.
+func parentOf(pid int) int {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	var state string
+	var ppid int
+	if _, err := fmt.Sscanf(s[i+2:], "%s %d", &state, &ppid); err != nil {
+		return 0
+	}
+	return ppid
+}
+
+// waitGone waits until pid is no live process.
+func waitGone(t testing.TB, pid int, within time.Duration, why string) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for alive(pid) {
+		if time.Now().After(deadline) {
+			t.Fatalf("process %d is still alive after %s: %s", pid, within, why)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
