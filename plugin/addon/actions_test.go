@@ -1,0 +1,137 @@
+package addon
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/shared"
+)
+
+func act(t *testing.T, a *Addon, action string, input any) shared.ActionResult {
+	t.Helper()
+	raw, ok := input.(string)
+	if !ok {
+		b, err := json.Marshal(input)
+		require.NoError(t, err)
+		raw = string(b)
+	}
+	res, err := a.Action(context.Background(), shared.ActionRequest{Action: action, Input: json.RawMessage(raw)})
+	require.NoError(t, err, "actions answer failures as results")
+	return res
+}
+
+// TestActionsBadInput sends each action its bad inputs: each gets a clear
+// message bound to its field, and nothing changes.
+func TestActionsBadInput(t *testing.T) {
+	t.Parallel()
+	f := start(t, nil)
+	a := f.a
+	ok := act(t, a, "create_bucket", map[string]any{"name": "photos", "visibility": "private"})
+	require.True(t, ok.OK, ok.Message)
+	require.True(t, ok.Refresh)
+	ok = act(t, a, "create_key", map[string]any{"name": "existing"})
+	require.True(t, ok.OK, ok.Message)
+
+	long := strings.Repeat("x", 64)
+	cases := []struct {
+		action string
+		input  any
+		field  string
+		want   string
+	}{
+		{"create_bucket", map[string]any{"name": "", "visibility": "private"}, "name", "required"},
+		{"create_bucket", map[string]any{"name": "ab", "visibility": "private"}, "name", "too short"},
+		{"create_bucket", map[string]any{"name": long, "visibility": "private"}, "name", "too long"},
+		{"create_bucket", map[string]any{"name": "Photos2", "visibility": "private"}, "name", "uppercase"},
+		{"create_bucket", map[string]any{"name": "a_b", "visibility": "private"}, "name", "character"},
+		{"create_bucket", map[string]any{"name": "-ab", "visibility": "private"}, "name", "start and end"},
+		{"create_bucket", map[string]any{"name": "a..b", "visibility": "private"}, "name", "two dots"},
+		{"create_bucket", map[string]any{"name": "10.1.2.3", "visibility": "private"}, "name", "IP address"},
+		{"create_bucket", map[string]any{"name": "xn--abc", "visibility": "private"}, "name", "xn--"},
+		{"create_bucket", map[string]any{"name": "abc-s3alias", "visibility": "private"}, "name", "-s3alias"},
+		{"create_bucket", map[string]any{"name": "abc--ol-s3", "visibility": "private"}, "name", "--ol-s3"},
+		{"create_bucket", map[string]any{"name": "photos", "visibility": "private"}, "name", "already exists"},
+		{"create_bucket", map[string]any{"name": "newone", "visibility": "open"}, "visibility", "private or public"},
+		{"create_bucket", map[string]any{"name": "newone"}, "visibility", "required"},
+		{"create_bucket", map[string]any{"name": 42, "visibility": "private"}, "name", "must be a string"},
+		{"create_bucket", `[1,2]`, "", "JSON object"},
+		{"create_bucket", map[string]any{"name": "newone", "visibility": "private", "extra": 1}, "", "unknown input field"},
+		{"set_visibility", map[string]any{"name": "photos", "visibility": "secret"}, "visibility", "private or public"},
+		{"set_visibility", map[string]any{"name": "nope-missing", "visibility": "public"}, "", "does not exist"},
+		{"delete_bucket", map[string]any{"name": "BAD"}, "name", "uppercase"},
+		{"delete_bucket", map[string]any{"name": "missing-bucket"}, "", "does not exist"},
+		{"delete_bucket", map[string]any{"name": "photos", "force": "yes"}, "force", "true or false"},
+		{"create_key", map[string]any{"name": ""}, "name", "required"},
+		{"create_key", map[string]any{"name": strings.Repeat("k", 33)}, "name", "too long"},
+		{"create_key", map[string]any{"name": "my key"}, "name", "character ' '"},
+		{"create_key", map[string]any{"name": "existing"}, "name", "already exists"},
+		{"create_key", map[string]any{"name": "k1", "policy": "{not json"}, "policy", "not valid JSON"},
+		{"create_key", map[string]any{"name": "k1", "policy": `{"Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::p/*"]}]}`}, "policy", "Version"},
+		{"create_key", map[string]any{"name": "k1", "policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Sometimes","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::p/*"]}]}`}, "policy", "Effect"},
+		{"create_key", map[string]any{"name": "k1", "policy": keys.ReadOnlyPolicy(strings.Repeat("p", 4000))}, "policy", "4096"},
+		{"create_key", map[string]any{"name": "k1", "expiry": "10m"}, "expiry", "15 minutes"},
+		{"create_key", map[string]any{"name": "k1", "expiry": "400d"}, "expiry", "365 days"},
+		{"create_key", map[string]any{"name": "k1", "expiry": "someday"}, "expiry", "not a date"},
+		{"revoke_key", map[string]any{"access_key": ""}, "access_key", "required"},
+		{"revoke_key", map[string]any{"access_key": "quazzar-ZZZZZZZZZZ"}, "access_key", "there is no key"},
+		{"expose", map[string]any{"domain": "s3.example.com"}, "", shared.ReverseProxyNotEnabled},
+		{"expose", map[string]any{"domain": ""}, "domain", "required"},
+		{"unexpose", map[string]any{}, "", shared.ReverseProxyNotEnabled},
+		{"launch_rockets", map[string]any{}, "", "unknown action"},
+	}
+	for _, c := range cases {
+		res := act(t, a, c.action, c.input)
+		require.False(t, res.OK, "%s %v", c.action, c.input)
+		require.Contains(t, res.Message, c.want, "%s %v", c.action, c.input)
+		require.NotEmpty(t, res.Code)
+		if c.field != "" {
+			require.Contains(t, res.FieldErrors, c.field, "%s %v: %s", c.action, c.input, res.Message)
+		}
+		require.Empty(t, res.SecretKey)
+	}
+	// Nothing changed: one bucket, one key.
+	bs, err := a.ListBuckets(context.Background(), shared.ListBucketsRequest{})
+	require.NoError(t, err)
+	require.Len(t, bs.Buckets, 1)
+	ks, err := a.ListKeys(context.Background(), shared.ListKeysRequest{})
+	require.NoError(t, err)
+	require.Len(t, ks.Keys, 1)
+	ep, _ := a.Endpoint(context.Background(), shared.EndpointRequest{})
+	require.Empty(t, ep.Domain, "nothing stored by a failed expose")
+}
+
+func TestActionsGoodInput(t *testing.T) {
+	t.Parallel()
+	f := start(t, nil)
+	a := f.a
+	r := act(t, a, "create_bucket", map[string]any{"name": "cdn", "visibility": "public"})
+	require.True(t, r.OK, r.Message)
+	require.Equal(t, "Bucket cdn created (public).", r.Message)
+	r = act(t, a, "set_visibility", map[string]any{"name": "cdn", "visibility": "private"})
+	require.True(t, r.OK, r.Message)
+	_, err := f.rootClient(t).PutObject(context.Background(), "cdn", "a", strings.NewReader("x"), 1, minio.PutObjectOptions{})
+	require.NoError(t, err)
+	r = act(t, a, "delete_bucket", map[string]any{"name": "cdn"})
+	require.False(t, r.OK)
+	require.Equal(t, "bucket cdn is not empty: empty it first via the console, the S3 API, or `mc rb --force`", r.Message)
+	r = act(t, a, "delete_bucket", map[string]any{"name": "cdn", "force": true})
+	require.True(t, r.OK, r.Message)
+	require.Contains(t, r.Message, "1 objects removed")
+
+	exp := time.Now().Add(72 * time.Hour).UTC().Format("2006-01-02T15:04")
+	r = act(t, a, "create_key", map[string]any{"name": "ci-pipeline", "description": "CI", "policy": keys.ReadWritePolicy("cdn"), "expiry": exp})
+	require.True(t, r.OK, r.Message)
+	require.True(t, keys.IsManaged(r.AccessKey))
+	require.Len(t, r.SecretKey, 40)
+	require.NotNil(t, r.Modal)
+	require.Contains(t, r.Modal.Warning, "Copy it now — there is no way to retrieve it later")
+	r2 := act(t, a, "revoke_key", map[string]any{"access_key": r.AccessKey})
+	require.True(t, r2.OK, r2.Message)
+}

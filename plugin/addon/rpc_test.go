@@ -1,0 +1,138 @@
+package addon
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"github.com/hashicorp/go-plugin"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// rpcClient serves the add-on over the real net/rpc glue.
+func rpcClient(t *testing.T, a *Addon) *shared.Client {
+	t.Helper()
+	client, _ := plugin.TestPluginRPCConn(t, shared.PluginMap(a), nil)
+	t.Cleanup(func() { client.Close() })
+	raw, err := client.Dispense(shared.PluginName)
+	require.NoError(t, err)
+	return raw.(*shared.Client)
+}
+
+func TestSecretAppearsInExactlyOneReply(t *testing.T) {
+	t.Parallel()
+	f := start(t, nil)
+	c := rpcClient(t, f.a)
+	ctx := context.Background()
+	_, err := c.CreateBucket(ctx, shared.CreateBucketRequest{Name: "photos", Visibility: shared.Public})
+	require.NoError(t, err)
+
+	created, err := c.CreateKey(ctx, shared.CreateKeyRequest{Name: "backup-agent", Policy: keys.ReadOnlyPolicy("photos")})
+	require.NoError(t, err)
+	secret := created.SecretKey
+	require.Len(t, secret, 40)
+	viaAction, err := c.Action(ctx, shared.ActionRequest{Action: "create_key", Input: json.RawMessage(`{"name":"second","description":"","policy":"","expiry":""}`)})
+	require.NoError(t, err)
+	require.True(t, viaAction.OK, viaAction.Message)
+	require.Len(t, viaAction.SecretKey, 40)
+	require.Contains(t, viaAction.Modal.Values[1].Value, viaAction.SecretKey)
+
+	var replies []any
+	add := func(v any, err error) {
+		require.NoError(t, err)
+		replies = append(replies, v)
+	}
+	add(c.ListKeys(ctx, shared.ListKeysRequest{}))
+	add(c.ListBuckets(ctx, shared.ListBucketsRequest{}))
+	add(c.Status(ctx, shared.StatusRequest{}))
+	add(c.Endpoint(ctx, shared.EndpointRequest{}))
+	add(c.Page(ctx, shared.PageRequest{}))
+	add(c.Health(ctx, shared.HealthRequest{}))
+	add(c.SetBucketVisibility(ctx, shared.SetBucketVisibilityRequest{Name: "photos", Visibility: shared.Private}))
+	add(c.Action(ctx, shared.ActionRequest{Action: "create_key", Input: json.RawMessage(`{"name":"backup-agent"}`)}))
+	add(c.Action(ctx, shared.ActionRequest{Action: "revoke_key", Input: json.RawMessage(`{"access_key":"quazzar-0000000000"}`)}))
+	_, err = c.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: "nope"})
+	replies = append(replies, err.Error())
+	for i, r := range replies {
+		b, err := json.Marshal(r)
+		require.NoError(t, err)
+		require.NotContains(t, string(b), secret, "reply %d carries the secret", i)
+		require.NotContains(t, string(b), viaAction.SecretKey, "reply %d carries the second secret", i)
+	}
+
+	creds := f.a.sup.Credentials()
+	logs := f.logs.String()
+	for _, s := range []string{secret, viaAction.SecretKey, creds.Password} {
+		require.NotContains(t, logs, s, "log output carries a secret")
+	}
+	require.Contains(t, logs, created.Key.AccessKey, "the log does name the key (not a secret)")
+
+	// Every file the add-on writes: env file and state dir.
+	var files []string
+	for _, root := range []string{filepath.Dir(f.settings[settings.KeyEnvFile]), f.settings[settings.KeyStateDir]} {
+		require.NoError(t, filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				files = append(files, p)
+			}
+			return err
+		}))
+	}
+	require.NotEmpty(t, files)
+	for _, p := range files {
+		b, err := os.ReadFile(p)
+		require.NoError(t, err)
+		require.NotContains(t, string(b), secret, "file %s carries the secret", p)
+		require.NotContains(t, string(b), viaAction.SecretKey, "file %s carries the secret", p)
+	}
+
+	// MinIO keeps service-account secrets in its IAM store under the data
+	// dir: the data dir is 0700 and owned by the user the add-on runs as.
+	st, err := os.Stat(f.settings[settings.KeyDataDir])
+	require.NoError(t, err)
+	require.Equal(t, os.FileMode(0o700), st.Mode().Perm())
+	require.Equal(t, uint32(os.Getuid()), st.Sys().(*syscall.Stat_t).Uid)
+}
+
+func TestConcurrentCreatesOverRPC(t *testing.T) {
+	t.Parallel()
+	f := start(t, nil)
+	c := rpcClient(t, f.a)
+	ctx := context.Background()
+	var wg sync.WaitGroup
+	res := make([]shared.CreateKeyResponse, 20)
+	errs := make([]error, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			res[i], errs[i] = c.CreateKey(ctx, shared.CreateKeyRequest{Name: fmt.Sprintf("worker-%d", i)})
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for i := range res {
+		require.NoError(t, errs[i])
+		require.False(t, seen[res[i].Key.AccessKey], "distinct keys")
+		seen[res[i].Key.AccessKey] = true
+		_, err := f.keyClient(t, res[i].Key.AccessKey, res[i].SecretKey).ListBuckets(ctx)
+		require.NoError(t, err, "key %d works", i)
+	}
+	list, err := c.ListKeys(ctx, shared.ListKeysRequest{})
+	require.NoError(t, err)
+	require.Len(t, list.Keys, 20)
+	for _, k := range list.Keys {
+		require.True(t, seen[k.AccessKey])
+		require.True(t, strings.HasPrefix(k.Name, "worker-"))
+	}
+}
