@@ -90,8 +90,8 @@ type DataUsage struct {
 	// LastUpdate is when the scanner last saved its figures; zero when it
 	// has not completed a cycle yet. Every figure below is as of that time.
 	LastUpdate time.Time
-	Objects    uint64 // objects in all buckets
-	Size       uint64 // bytes in all buckets (current versions' sizes summed by the scanner)
+	Objects    uint64 // objects in all buckets (a versioned object counts once)
+	Size       uint64 // bytes in all buckets, every version included
 	// Buckets holds one entry per bucket the scanner has swept. A bucket
 	// that exists but is missing here has not been scanned yet.
 	Buckets map[string]BucketUsage
@@ -99,9 +99,9 @@ type DataUsage struct {
 
 // BucketUsage is one bucket's figures from the scanner.
 type BucketUsage struct {
-	Size          uint64 // bytes
-	Objects       uint64
-	Versions      uint64
+	Size          uint64 // bytes, every stored version included
+	Objects       uint64 // objects (a versioned object counts once)
+	Versions      uint64 // object versions; 0 in a bucket that never had versioning
 	DeleteMarkers uint64
 }
 
