@@ -113,13 +113,17 @@ func New(cfg Config) (*Server, error) {
 // when the add-on is missing or not running; other plugins' failures are
 // printed and logged.
 func (s *Server) Start(ctx context.Context) error {
-	if err := s.Host.LoadAll(ctx, s.cfg.PluginsDir); err != nil {
-		s.log.Error("some plugins did not start", "error", err)
+	loadErr := s.Host.LoadAll(ctx, s.cfg.PluginsDir)
+	if loadErr != nil {
+		s.log.Error("some plugins did not start", "error", loadErr)
 	}
 	for _, p := range s.Host.Plugins() {
 		fmt.Fprintln(s.out, s.statusLine(ctx, p))
 	}
 	addon, ok := s.Host.Plugin(AddonID)
+	if !ok && loadErr != nil {
+		return fmt.Errorf("no %s plugin loaded from %s: %w; run make build first", AddonID, s.cfg.PluginsDir, loadErr)
+	}
 	if !ok {
 		return fmt.Errorf("no %s plugin under %s: run make build first", AddonID, s.cfg.PluginsDir)
 	}

@@ -296,9 +296,6 @@ func (p *Plugin) Start(ctx context.Context) error {
 
 // spawn starts one process, dispenses its client and configures it.
 func (p *Plugin) spawn(ctx context.Context) (*instance, error) {
-	if err := p.man.VerifyExecutable(p.dir); err != nil {
-		return nil, fmt.Errorf("refused to start plugin %s: %w", p.man.ID, err)
-	}
 	sum, err := p.man.Checksum()
 	if err != nil {
 		return nil, err
@@ -330,7 +327,12 @@ func (p *Plugin) spawn(ctx context.Context) (*instance, error) {
 	if err := startOnLockedThread(inst.gp, inst.release); err != nil {
 		p.discard(inst, true)
 		if errors.Is(err, plugin.ErrChecksumsDoNotMatch) {
-			return nil, fmt.Errorf("refused to start plugin %s: %w: %w", p.man.ID, manifest.ErrChecksumMismatch, err)
+			// go-plugin checked the file just before exec and ran nothing;
+			// check again only to say which checksums differ.
+			if detail := p.man.VerifyExecutable(p.dir); errors.Is(detail, manifest.ErrChecksumMismatch) {
+				return nil, fmt.Errorf("refused to start %w", detail)
+			}
+			return nil, fmt.Errorf("refused to start plugin %s: %w (%w)", p.man.ID, manifest.ErrChecksumMismatch, err)
 		}
 		return nil, fmt.Errorf("start plugin %s (%s): %w; the executable must be a Cloud OS plugin serving protocol %d through shared.Serve",
 			p.man.ID, cmd.Path, err, shared.Handshake.ProtocolVersion)
