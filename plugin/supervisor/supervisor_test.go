@@ -670,9 +670,56 @@ func TestRestartWithNewRegion(t *testing.T) {
 	require.NotEqual(t, pid, st.PID)
 	require.True(t, gone(pid))
 	cl := s3Client(t, sup)
+	err := cl.MakeBucket(context.Background(), "elsewhere", minio.MakeBucketOptions{Region: "ap-south-1"})
+	require.Equal(t, "AuthorizationHeaderMalformed", minio.ToErrorResponse(err).Code, "MinIO runs with the new region: %v", err)
+	require.Contains(t, err.Error(), "eu-west-1")
 	require.NoError(t, cl.MakeBucket(context.Background(), "regional", minio.MakeBucketOptions{Region: "eu-west-1"}))
 	loc, err := cl.GetBucketLocation(context.Background(), "regional")
 	require.NoError(t, err)
 	require.Equal(t, "eu-west-1", loc)
 	require.Zero(t, st.Restarts, "a deliberate restart is not a crash")
+}
+
+func TestAdoptedWithOtherSettingsIsRestarted(t *testing.T) {
+	t.Parallel()
+	bin := testtools.Require(t, "minio")
+	set := testSettings(t, bin)
+	log, _ := newLogger(t)
+	sup := startSup(t, set, log)
+	pid := sup.Status().PID
+	sup.Detach()
+
+	// Same MinIO, but the add-on now runs with another region: it is ours,
+	// so it is stopped and started again rather than adopted.
+	set.Region = "eu-central-1"
+	sup2 := startSup(t, set, log)
+	st := sup2.Status()
+	require.False(t, st.Adopted)
+	require.NotEqual(t, pid, st.PID)
+	require.True(t, gone(pid), "the stale MinIO was stopped")
+	cl := s3Client(t, sup2)
+	err := cl.MakeBucket(context.Background(), "other-region", minio.MakeBucketOptions{Region: "ap-south-1"})
+	require.Equal(t, "AuthorizationHeaderMalformed", minio.ToErrorResponse(err).Code, "MinIO runs with the new region: %v", err)
+	require.Contains(t, err.Error(), "eu-central-1")
+	require.NoError(t, cl.MakeBucket(context.Background(), "this-region", minio.MakeBucketOptions{Region: "eu-central-1"}))
+}
+
+func TestUnresponsiveMinIOIsDegraded(t *testing.T) {
+	t.Parallel()
+	bin := testtools.Require(t, "minio")
+	set := testSettings(t, bin)
+	log, _ := newLogger(t)
+	sup := startSup(t, set, log, WithOptions(Options{HealthInterval: 100 * time.Millisecond}))
+	pid := sup.Status().PID
+	require.NoError(t, syscall.Kill(pid, syscall.SIGSTOP))
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGCONT) })
+	require.Eventually(t, func() bool { return sup.Status().State == shared.StateDegraded },
+		30*time.Second, 50*time.Millisecond, "%+v", sup.Status())
+	st := sup.Status()
+	require.Equal(t, pid, st.PID, "a degraded MinIO is not restarted")
+	require.Contains(t, st.Message, "health/cluster")
+	require.NoError(t, syscall.Kill(pid, syscall.SIGCONT))
+	require.Eventually(t, func() bool { return sup.Status().State == shared.StateRunning },
+		30*time.Second, 50*time.Millisecond, "%+v", sup.Status())
+	require.Zero(t, sup.Status().Restarts)
 }
