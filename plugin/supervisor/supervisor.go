@@ -204,7 +204,9 @@ func (s *Supervisor) fail(state shared.ServerState, err error) error {
 // returns once MinIO is ready (state running), or with an error when it
 // cannot be (state not_installed or failed, with the reason in the status);
 // if ctx ends first, Start returns ctx's error and MinIO keeps starting in
-// the background. Start on a running supervisor does nothing.
+// the background. Start on a supervisor that already supervises MinIO
+// (running, or restarting after a crash) returns nil at once; after a
+// failure it starts afresh (restart count and crash window reset).
 func (s *Supervisor) Start(ctx context.Context) error {
 	s.ctl.Lock()
 	defer s.ctl.Unlock()
