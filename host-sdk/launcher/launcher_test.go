@@ -4,11 +4,13 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -337,36 +339,71 @@ func TestHostKilledLeavesNoPlugin(t *testing.T) {
 			return cmd
 		}},
 	}
-	pidRE := regexp.MustCompile(`pid (\d+)`)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			cmd := tc.host(t)
-			cmd.Stderr = testWriter{t}
-			stdout, err := cmd.StdoutPipe()
-			require.NoError(t, err)
-			require.NoError(t, cmd.Start())
-			t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-
-			pid := 0
-			lines := bufio.NewScanner(stdout)
-			for lines.Scan() {
-				t.Log("host:", lines.Text())
-				if m := pidRE.FindStringSubmatch(lines.Text()); m != nil {
-					pid, _ = strconv.Atoi(m[1])
-				}
-				if lines.Text() == "ready" || lines.Text() == "ready; press Ctrl-C to stop" {
-					break
-				}
-			}
-			require.NotZero(t, pid, "the host printed no plugin pid")
-			require.True(t, alive(pid))
-			require.Equal(t, cmd.Process.Pid, parentOf(pid), "pid %d is not the host's child", pid)
-			t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
-
+			pid := startHost(t, cmd)
 			require.NoError(t, cmd.Process.Signal(syscall.SIGKILL))
 			_ = cmd.Wait()
 			waitGone(t, pid, 5*time.Second, "the plugin outlived its SIGKILLed host")
 		})
 	}
+}
+
+// TestDevHostStopsPluginsOnSignal: SIGINT or SIGTERM make cloudos-dev stop
+// its plugins and exit cleanly.
+func TestDevHostStopsPluginsOnSignal(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			root := t.TempDir()
+			pluginDir(t, root, "object-storage")
+			s := addonSettings(t)
+			cmd := exec.Command(binary(t, "cloudos-dev"), "--plugins", root, "--state-dir", t.TempDir(),
+				"--minio-binary", s["minio_binary"], "--s3-address", s["s3_address"], "--console-address", s["console_address"])
+			pid := startHost(t, cmd)
+			require.NoError(t, cmd.Process.Signal(sig))
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				require.NoError(t, err, "cloudos-dev exits cleanly on %s", sig)
+			case <-time.After(30 * time.Second):
+				t.Fatalf("cloudos-dev did not exit within 30s of %s", sig)
+			}
+			require.False(t, alive(pid), "plugin %d outlived the host's shutdown", pid)
+		})
+	}
+}
+
+var pidRE = regexp.MustCompile(`pid (\d+)`)
+
+// startHost starts a host program, waits until it says it is ready, and
+// returns the pid of the plugin it printed, checked to be its child.
+func startHost(t *testing.T, cmd *exec.Cmd) int {
+	t.Helper()
+	cmd.Stderr = testWriter{t}
+	stdout, err := cmd.StdoutPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	pid := 0
+	lines := bufio.NewScanner(stdout)
+	for lines.Scan() {
+		t.Log("host:", lines.Text())
+		if m := pidRE.FindStringSubmatch(lines.Text()); m != nil {
+			pid, _ = strconv.Atoi(m[1])
+		}
+		if strings.HasPrefix(lines.Text(), "ready") {
+			break
+		}
+	}
+	require.NotZero(t, pid, "the host printed no plugin pid")
+	require.True(t, alive(pid))
+	require.Equal(t, cmd.Process.Pid, parentOf(pid), "pid %d is not the host's child", pid)
+	t.Cleanup(func() { _ = syscall.Kill(pid, syscall.SIGKILL) })
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return pid
 }
