@@ -50,7 +50,7 @@ type fixture struct {
 
 // start configures a real add-on on a real MinIO in a temporary folder and
 // waits until it is running. It is stopped when the test ends.
-func start(t *testing.T, extra map[string]string) *fixture {
+func start(t testing.TB, extra map[string]string) *fixture {
 	t.Helper()
 	bin := testtools.Require(t, "minio")
 	dir := t.TempDir()
@@ -81,7 +81,7 @@ func start(t *testing.T, extra map[string]string) *fixture {
 	return f
 }
 
-func (f *fixture) waitRunning(t *testing.T) {
+func (f *fixture) waitRunning(t testing.TB) {
 	t.Helper()
 	require.Eventually(t, func() bool {
 		_, err := f.a.services()

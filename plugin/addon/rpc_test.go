@@ -21,7 +21,7 @@ import (
 )
 
 // rpcClient serves the add-on over the real net/rpc glue.
-func rpcClient(t *testing.T, a *Addon) *shared.Client {
+func rpcClient(t testing.TB, a *Addon) *shared.Client {
 	t.Helper()
 	client, _ := plugin.TestPluginRPCConn(t, shared.PluginMap(a), nil)
 	t.Cleanup(func() { client.Close() })
