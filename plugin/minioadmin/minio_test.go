@@ -234,7 +234,30 @@ func TestErrorMapping(t *testing.T) {
 		{"expiry in the past", func() error {
 			_, err := c.AddServiceAccount(ctx, AddServiceAccountRequest{AccessKey: "quazzar-expired000", SecretKey: "secret-secret-1", Expiration: time.Now().Add(-time.Hour)})
 			return err
-		}, shared.CodeInvalidArgument, "expiration", "in the past", false},
+		}, shared.CodeInvalidArgument, "expiration", "less than 15 minutes", false},
+		{"expiry beyond a year", func() error {
+			_, err := c.AddServiceAccount(ctx, AddServiceAccountRequest{AccessKey: "quazzar-expired001", SecretKey: "secret-secret-1", Expiration: time.Now().Add(366 * 24 * time.Hour)})
+			return err
+		}, shared.CodeInvalidArgument, "expiration", "more than 365 days", false},
+		{"policy too large", func() error {
+			_, err := c.AddServiceAccount(ctx, AddServiceAccountRequest{AccessKey: "quazzar-bigpolicy0", SecretKey: "secret-secret-1",
+				Policy: []byte(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::` + strings.Repeat("b", 4096) + `/*"]}]}`)})
+			return err
+		}, shared.CodeInvalidArgument, "policy", "at most 4096", false},
+		{"root access key", func() error {
+			_, err := c.AddServiceAccount(ctx, AddServiceAccountRequest{AccessKey: s.AccessKey, SecretKey: "secret-secret-1"})
+			return err
+		}, shared.CodeInvalidArgument, "access_key", "root user", false},
+		{"secret too short", func() error {
+			_, err := c.AddServiceAccount(ctx, AddServiceAccountRequest{AccessKey: "quazzar-tiny000000", SecretKey: "shrt5"})
+			return err
+		}, shared.CodeInvalidArgument, "", "between 8 and 40", true},
+		{"unknown parent user", func() error {
+			_, err := c.AddServiceAccount(ctx, AddServiceAccountRequest{AccessKey: "quazzar-orphan0000", SecretKey: "secret-secret-1", TargetUser: "ghost"})
+			return err
+		}, shared.CodeNotFound, "", "ghost does not exist", true},
+		{"unknown config subsystem", func() error { _, _, err := c.GetConfigKV(ctx, "warpdrive"); return err },
+			shared.CodeInvalidArgument, "", "unknown subsystem", true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -245,6 +268,7 @@ func TestErrorMapping(t *testing.T) {
 			require.Contains(t, err.Error(), tc.msg)
 			require.NotContains(t, err.Error(), s.SecretKey)
 			require.NotContains(t, err.Error(), "secret-secret")
+			require.NotContains(t, err.Error(), "shrt5", "no secret key in errors")
 			var re *ResponseError
 			require.Equal(t, tc.minioCall && tc.want != shared.CodeUnavailable, errors.As(err, &re), "MinIO's answer is the cause")
 		})

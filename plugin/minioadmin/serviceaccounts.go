@@ -1,6 +1,7 @@
 package minioadmin
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -86,8 +87,17 @@ type UpdateServiceAccountRequest struct {
 
 var saNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]*$`)
 
-// checkLabels checks what MinIO checks with a generic message, so that the
-// caller gets a precise one.
+// Limits MinIO enforces on service accounts.
+const (
+	maxPolicySize = 4096 // bytes of the embedded policy, as compact JSON
+	minExpiry     = 15 * time.Minute
+	maxExpiry     = 365 * 24 * time.Hour
+)
+
+// checkLabels checks what MinIO checks with a generic or wrong message
+// (a bad name is "names are not allowed to begin or end with space
+// characters", an expiry out of range is an internal error, an oversized
+// policy cites half the real limit), so that the caller gets a precise one.
 func checkLabels(name, desc string, policy []byte, exp time.Time) error {
 	if name != "" && (len(name) > 32 || !saNameRE.MatchString(name)) {
 		return shared.FieldError("name", "access key name %q must be at most 32 characters: a letter, then letters, digits, underscores or hyphens", name)
@@ -95,11 +105,23 @@ func checkLabels(name, desc string, policy []byte, exp time.Time) error {
 	if len(desc) > 256 {
 		return shared.FieldError("description", "access key description is %d bytes; it must be at most 256", len(desc))
 	}
-	if len(policy) > 0 && !json.Valid(policy) {
-		return shared.FieldError("policy", "policy is not valid JSON: give an IAM policy document such as {\"Version\":\"2012-10-17\",\"Statement\":[…]}")
+	if len(policy) > 0 {
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, policy); err != nil {
+			return shared.FieldError("policy", "policy is not valid JSON (%v): give an IAM policy document such as {\"Version\":\"2012-10-17\",\"Statement\":[…]}", err)
+		}
+		if compact.Len() > maxPolicySize {
+			return shared.FieldError("policy", "policy is %d bytes as compact JSON; MinIO allows at most %d: shorten it or attach fewer statements", compact.Len(), maxPolicySize)
+		}
 	}
-	if !exp.IsZero() && !exp.After(time.Now()) {
-		return shared.FieldError("expiration", "expiry %s is in the past: give a time in the future", exp.UTC().Format(time.RFC3339))
+	if !exp.IsZero() {
+		now := time.Now()
+		if exp.Before(now.Add(minExpiry)) {
+			return shared.FieldError("expiration", "expiry %s is less than 15 minutes from now: give a later time", exp.UTC().Format(time.RFC3339))
+		}
+		if exp.After(now.Add(maxExpiry)) {
+			return shared.FieldError("expiration", "expiry %s is more than 365 days from now: give an earlier time, or none", exp.UTC().Format(time.RFC3339))
+		}
 	}
 	return nil
 }
@@ -114,6 +136,9 @@ func (c *Client) AddServiceAccount(ctx context.Context, req AddServiceAccountReq
 	}
 	if err := checkLabels(req.Name, req.Description, req.Policy, req.Expiration); err != nil {
 		return Credentials{}, err
+	}
+	if req.AccessKey != "" && req.AccessKey == c.accessKey {
+		return Credentials{}, shared.FieldError("access_key", "access key %q is the root user's: choose another", req.AccessKey)
 	}
 	wire := struct {
 		Policy      json.RawMessage `json:"policy,omitempty"`
