@@ -151,7 +151,12 @@ func Screenshot(t testing.TB, ctx context.Context, name string) string {
 	if err != nil {
 		t.Fatalf("take screenshot %q: %v", name, err)
 	}
-	file := strings.NewReplacer("/", "-", " ", "_", ":", "-").Replace(t.Name() + "-" + name + ".png")
+	file := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '_'
+	}, t.Name()+"-"+name) + ".png"
 	path := filepath.Join(ArtifactsDir(t), file)
 	if err := os.WriteFile(path, buf, 0o644); err != nil {
 		t.Fatalf("save screenshot %q: %v", path, err)

@@ -150,7 +150,7 @@ func New(reg Registry, opts Options) (*Handler, error) {
 		writeJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound,
 			Message: fmt.Sprintf("no API at %s %s: see the panel's README for the API paths", r.Method, r.URL.Path)})
 	})
-	h.mux.HandleFunc("GET /", h.serveRoute)
+	h.mux.HandleFunc("/", h.serveRoute)
 	h.root = securityHeaders(cop.Handler(h.mux))
 	return h, nil
 }

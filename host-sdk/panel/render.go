@@ -19,9 +19,11 @@ import (
 var templatesFS embed.FS
 
 var templates = template.Must(template.New("panel").Funcs(template.FuncMap{
-	"level":           levelOf,
-	"fieldID":         fieldID,
-	"formView":        func(key, plugin string, f *shared.Form) formView { return formView{Key: key, PluginID: plugin, Form: f} },
+	"level":   levelOf,
+	"fieldID": fieldID,
+	"formView": func(key, plugin string, f *shared.Form) formView {
+		return formView{Key: key, PluginID: plugin, Form: f}
+	},
 	"selectedValue":   selectedValue,
 	"selectedWarning": selectedWarning,
 	"checked":         checked,
@@ -131,6 +133,11 @@ func (h *Handler) serveHome(w http.ResponseWriter, r *http.Request) {
 
 // serveRoute answers GET of any other path: a plugin's page, or 404.
 func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "the panel's pages answer GET only; actions are POSTed to /api/plugins/{id}/actions/{action}", http.StatusMethodNotAllowed)
+		return
+	}
 	p, ok := h.pluginAt(r.URL.Path)
 	if !ok {
 		h.writeHTML(w, http.StatusNotFound, "layout", layoutView{Name: h.opts.Name,

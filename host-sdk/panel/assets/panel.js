@@ -362,9 +362,20 @@
       selection = [active.selectionStart, active.selectionEnd];
     }
     for (const form of old.querySelectorAll('form[data-form-key]')) {
-      if (form.dataset.dirty !== 'true' && !form.contains(active)) continue;
       const counterpart = fresh.querySelector('form[data-form-key="' + CSS.escape(form.dataset.formKey) + '"]');
-      if (counterpart) counterpart.replaceWith(form);
+      if (!counterpart) continue;
+      if (form.dataset.dirty === 'true' || form.contains(active)) {
+        counterpart.replaceWith(form);
+        continue;
+      }
+      // A form that is replaced keeps the message of its last answer.
+      const msg = form.querySelector('.form-message');
+      const slot = counterpart.querySelector('.form-message');
+      if (msg && slot && !msg.hidden) {
+        slot.textContent = msg.textContent;
+        slot.className = msg.className;
+        slot.hidden = false;
+      }
     }
     initFields(fresh, false);
     old.replaceWith(fresh);

@@ -1,0 +1,206 @@
+package panel_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/host-sdk/browsertest"
+	"github.com/quazzar/object-storage/host-sdk/panel"
+)
+
+// js quotes s as a JavaScript string literal.
+func js(s string) string {
+	b, _ := json.Marshal(s)
+	return string(b)
+}
+
+// waitText waits until the element sel exists and its text contains want.
+func waitText(t *testing.T, ctx context.Context, sel, want string) {
+	t.Helper()
+	expr := fmt.Sprintf(`(document.querySelector(%s)?.textContent || '').includes(%s)`, js(sel), js(want))
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(15*time.Second)))
+	if err != nil {
+		text, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%s)?.outerHTML || '(no element)'`, js(sel))))
+		t.Fatalf("waiting for %q in %s: %v (text now: %q)", want, sel, err, text)
+	}
+}
+
+// do runs steps, each group bounded so that a missing element fails the
+// test in seconds rather than at the browser's deadline.
+func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	require.NoError(t, chromedp.Do(ctx, steps...))
+}
+
+// setField sets a form field's value as typing would, with an input event.
+func setField(sel, value string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
+		const f = document.querySelector(%s);
+		f.value = %s;
+		f.dispatchEvent(new Event('input', {bubbles: true}));
+	})()`, js(sel), js(value)))
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
+	require.NoError(t, err, sel)
+	return s
+}
+
+func dom(t *testing.T, ctx context.Context) string {
+	t.Helper()
+	html, err := chromedp.Run(ctx, chromedp.OuterHTML(chromedp.CSS("html")))
+	require.NoError(t, err)
+	return html
+}
+
+func TestBrowserPanel(t *testing.T) {
+	ctx := browsertest.NewContext(t)
+	s := newStandIn()
+	_, srv := newPanel(t, s, panel.Options{})
+	pageURL := srv.URL + "/storage/objects"
+
+	do(t, ctx, chromedp.Navigate(srv.URL+"/"), chromedp.WaitVisible(chromedp.CSS(`a[href="/storage/objects"]`)))
+	require.Contains(t, text(t, ctx, "main"), "Infra → Object Storage")
+	do(t, ctx,
+		chromedp.Click(chromedp.CSS(`.home-links a[href="/storage/objects"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`body[data-panel-ready="true"] #sec-buckets`)))
+	require.Contains(t, text(t, ctx, "#sec-buckets"), "No buckets yet.")
+	browsertest.Screenshot(t, ctx, "empty")
+
+	t.Run("the Public option shows its warning while selected", func(t *testing.T) {
+		do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
+			const s = document.querySelector('#sec-new-bucket-f-visibility');
+			s.value = 'public';
+			s.dispatchEvent(new Event('change', {bubbles: true}));
+		})()`), chromedp.WaitVisible(chromedp.CSS(`[data-warning-for="visibility"]`)))
+		require.Contains(t, text(t, ctx, `[data-warning-for="visibility"]`), "Anyone can download every object")
+	})
+
+	t.Run("a field error appears next to its field", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.SendKeys(chromedp.CSS("#sec-new-bucket-f-name"), "Bad Name"),
+			chromedp.Click(chromedp.CSS(`#sec-new-bucket button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS("#sec-new-bucket-f-name-error")))
+		require.Equal(t, "bucket name must be 3–63 characters of lowercase letters, digits, dots and hyphens",
+			text(t, ctx, "#sec-new-bucket-f-name-error"))
+		invalid, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#sec-new-bucket-f-name').getAttribute('aria-invalid')`))
+		require.NoError(t, err)
+		require.Equal(t, "true", invalid)
+		browsertest.Screenshot(t, ctx, "field-error")
+	})
+
+	t.Run("a good form creates the bucket and the table refreshes", func(t *testing.T) {
+		do(t, ctx,
+			setField("#sec-new-bucket-f-name", "photos"),
+			chromedp.Click(chromedp.CSS(`#sec-new-bucket button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="photos"]`)))
+		require.JSONEq(t, `{"name":"photos","visibility":"public"}`, string(s.lastInput("create_bucket")))
+		waitText(t, ctx, "#sec-new-bucket .form-message", "Bucket photos created.")
+		require.Contains(t, text(t, ctx, `tr[data-row-id="photos"]`), "0 / —")
+	})
+
+	var secret, access string
+	t.Run("a created key's secret is shown once in a modal", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.SendKeys(chromedp.CSS("#sec-create-key-f-name"), "ci-pipeline"),
+			chromedp.Click(chromedp.CSS(`#sec-create-key [data-template-for="policy"]`)),
+			setField("#sec-create-key-f-expiry", "2030-01-02T03:04"),
+			chromedp.Click(chromedp.CSS(`#sec-create-key button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".modal-result")))
+		var in struct {
+			Name, Policy, Expiry string
+			Notify               bool
+		}
+		require.NoError(t, json.Unmarshal(s.lastInput("create_key"), &in))
+		require.Equal(t, "ci-pipeline", in.Name)
+		require.Equal(t, `{"Version":"2012-10-17","Statement":[]}`, in.Policy)
+		require.True(t, in.Notify, "a checkbox is sent as a JSON boolean")
+		expiry, err := time.Parse(time.RFC3339, in.Expiry)
+		require.NoError(t, err, "a datetime is sent as RFC 3339: %q", in.Expiry)
+		require.Equal(t, 2030, expiry.Year())
+
+		require.Contains(t, text(t, ctx, ".modal-result"), "Copy it now — there is no way to retrieve it later.")
+		secret = text(t, ctx, ".modal-result .modal-values .info-row:nth-child(2) .copy-value")
+		access = text(t, ctx, ".modal-result .modal-values .info-row:nth-child(1) .copy-value")
+		require.True(t, strings.HasPrefix(secret, "SECRET"), secret)
+		require.Contains(t, text(t, ctx, ".modal-result .modal-block pre"), "aws configure set aws_secret_access_key '"+secret+"'")
+		do(t, ctx, chromedp.Click(chromedp.CSS(".modal-result .modal-values .info-row:nth-child(2) .copy-btn")))
+		waitText(t, ctx, ".modal-result .modal-values .info-row:nth-child(2) .copy-btn", "Cop")
+		browsertest.Screenshot(t, ctx, "secret-modal")
+	})
+
+	t.Run("after closing the modal the secret is gone from the DOM", func(t *testing.T) {
+		require.NotEmpty(t, secret)
+		require.Contains(t, dom(t, ctx), secret, "the check below can fail: the secret is in the DOM while the modal is open")
+		do(t, ctx,
+			chromedp.Click(chromedp.CSS("[data-modal-close]")),
+			chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")),
+			chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="`+access+`"]`)))
+		require.NotContains(t, dom(t, ctx), secret)
+		do(t, ctx, chromedp.Navigate(pageURL), chromedp.WaitVisible(chromedp.CSS(`body[data-panel-ready="true"]`)))
+		html := dom(t, ctx)
+		require.Contains(t, html, access)
+		require.NotContains(t, html, secret)
+	})
+
+	t.Run("a danger row action asks in a page dialog first", func(t *testing.T) {
+		row := `tr[data-row-id="photos"] button[data-row-action="delete_bucket"]`
+		do(t, ctx, chromedp.Click(chromedp.CSS(row)), chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
+		require.Equal(t, "Delete bucket photos? This cannot be undone.", text(t, ctx, ".modal-confirm .modal-text"))
+		browsertest.Screenshot(t, ctx, "confirm")
+		do(t, ctx, chromedp.Click(chromedp.CSS("[data-confirm-cancel]")), chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")))
+		require.Nil(t, s.lastInput("delete_bucket"), "cancel sends nothing")
+
+		do(t, ctx,
+			chromedp.Click(chromedp.CSS(row)),
+			chromedp.WaitVisible(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
+			chromedp.Click(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
+			chromedp.WaitNotPresent(chromedp.CSS(`tr[data-row-id="photos"]`)))
+		require.JSONEq(t, `{"name":"photos","force":false}`, string(s.lastInput("delete_bucket")))
+		waitText(t, ctx, "#flash", "Bucket photos deleted.")
+	})
+
+	t.Run("the page refreshes by itself and keeps unsent input", func(t *testing.T) {
+		s.mu.Lock()
+		s.refresh = 1
+		s.mu.Unlock()
+		do(t, ctx, chromedp.Navigate(pageURL), chromedp.WaitVisible(chromedp.CSS(`body[data-panel-ready="true"]`)),
+			chromedp.SendKeys(chromedp.CSS("#sec-endpoint-f-domain"), "s3.example.test"),
+			chromedp.Blur(chromedp.CSS("#sec-endpoint-f-domain")))
+		s.addBucket("full", 2)
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="full"]`)))
+		value, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#sec-endpoint-f-domain")))
+		require.NoError(t, err)
+		require.Equal(t, "s3.example.test", value, "a refresh must not drop what the user typed")
+		require.Contains(t, text(t, ctx, `tr[data-row-id="full"]`), "8 KiB / 2")
+		require.Contains(t, text(t, ctx, `tr[data-row-id="full"]`), "scanned 40 s ago")
+	})
+
+	t.Run("a refused action shows the plugin's message", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.Click(chromedp.CSS(`tr[data-row-id="full"] button[data-row-action="delete_bucket"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
+			chromedp.Click(chromedp.CSS(".modal-confirm [data-confirm-ok]")))
+		waitText(t, ctx, "#flash", "bucket full is not empty: empty it first")
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="full"]`)))
+
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-endpoint button[type="submit"]`)))
+		waitText(t, ctx, "#sec-endpoint .form-message", "Reverse Proxy is not enabled on this node")
+		require.Equal(t, "Reverse Proxy is not enabled on this node", text(t, ctx, "#sec-endpoint .form-message"))
+		require.JSONEq(t, `{"domain":"s3.example.test"}`, string(s.lastInput("expose")))
+		browsertest.Screenshot(t, ctx, "with-data")
+	})
+
+	require.Empty(t, browsertest.Exceptions(ctx), "the page's script threw")
+}
