@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/rpc"
 	"reflect"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-plugin"
@@ -86,6 +87,11 @@ func CallerOf(ctx context.Context) string {
 type Client struct {
 	rpc    *rpc.Client
 	broker *plugin.MuxBroker
+	// target, when set, sends every call through the host's Forward to
+	// that plugin (a plugin calling another plugin).
+	target string
+	// service is the net/rpc service name: "Plugin" (default) or "Host".
+	service string
 }
 
 // NewClient wraps a net/rpc client; used by tests and by hosts that do not
@@ -102,6 +108,34 @@ func call[Req, Resp any](ctx context.Context, c *Client, method string, req Req)
 	if err != nil {
 		return resp, Errorf(CodeInvalidArgument, "encode %s request: %w", method, err)
 	}
+	service := "Plugin."
+	if c.service != "" {
+		service = c.service + "."
+	}
+	if c.target != "" {
+		service = "Host."
+		body, _ = json.Marshal(ForwardCall{Target: c.target, Method: method, Body: body})
+		method = "Forward"
+	}
+	out, err := invoke(ctx, c.rpc, service+method, body)
+	if err != nil {
+		return resp, err
+	}
+	if err := json.Unmarshal(out, &resp); err != nil {
+		return resp, Errorf(CodeInternal, "decode %s reply: %w", method, err)
+	}
+	return resp, nil
+}
+
+// CallRaw calls a plugin method with a JSON request and returns the JSON
+// reply; the host uses it to forward one plugin's call to another.
+func (c *Client) CallRaw(ctx context.Context, method string, body []byte) ([]byte, error) {
+	return invoke(ctx, c.rpc, "Plugin."+method, body)
+}
+
+// invoke sends one call with the context's deadline (or the default) and
+// the caller id, and gives up when the deadline passes.
+func invoke(ctx context.Context, c *rpc.Client, method string, body []byte) ([]byte, error) {
 	deadline, ok := ctx.Deadline()
 	if !ok {
 		deadline = time.Now().Add(DefaultCallTimeout)
@@ -110,24 +144,21 @@ func call[Req, Resp any](ctx context.Context, c *Client, method string, req Req)
 	var reply Reply
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
-	done := c.rpc.Go("Plugin."+method, args, &reply, make(chan *rpc.Call, 1)).Done
+	done := c.Go(method, args, &reply, make(chan *rpc.Call, 1)).Done
 	select {
 	case res := <-done:
 		if res.Error != nil {
-			return resp, Errorf(CodeUnavailable, "plugin call %s failed: %w", method, res.Error)
+			return nil, Errorf(CodeUnavailable, "plugin call %s failed: %w", method, res.Error)
 		}
 	case <-ctx.Done():
-		return resp, Errorf(CodeUnavailable, "plugin call %s abandoned: %w", method, ctx.Err())
+		return nil, Errorf(CodeUnavailable, "plugin call %s abandoned: %w", method, ctx.Err())
 	case <-timer.C:
-		return resp, Errorf(CodeUnavailable, "plugin call %s got no answer before its deadline", method)
+		return nil, Errorf(CodeUnavailable, "plugin call %s got no answer before its deadline", method)
 	}
 	if reply.Err != nil {
-		return resp, reply.Err
+		return nil, reply.Err
 	}
-	if err := json.Unmarshal(reply.Body, &resp); err != nil {
-		return resp, Errorf(CodeInternal, "decode %s reply: %w", method, err)
-	}
-	return resp, nil
+	return reply.Body, nil
 }
 
 func (c *Client) Configure(ctx context.Context, req ConfigureRequest) (ConfigureResponse, error) {
@@ -184,8 +215,9 @@ func (c *Client) Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, e
 // RPCServer serves a plugin's implementation over net/rpc under the name
 // "Plugin".
 type RPCServer struct {
-	impl   any
-	broker *plugin.MuxBroker
+	impl     any
+	broker   *plugin.MuxBroker
+	hostOnce sync.Once
 }
 
 // NewRPCServer wraps an implementation; used by tests.
@@ -226,7 +258,24 @@ func serve[I, Req, Resp any](s *RPCServer, a Args, r *Reply, f func(I, context.C
 	return nil
 }
 
+// Configure first connects the plugin to the host's services when the
+// host offers them (HostServicesID) and the plugin wants them (HostAware).
 func (s *RPCServer) Configure(a Args, r *Reply) error {
+	var req ConfigureRequest
+	_ = json.Unmarshal(a.Body, &req)
+	if ha, ok := s.impl.(HostAware); ok && req.HostServicesID != 0 && s.broker != nil {
+		s.hostOnce.Do(func() {
+			conn, err := s.broker.Dial(req.HostServicesID)
+			if err != nil {
+				r.Err = Errorf(CodeUnavailable, "connect to the host's services: %v", err)
+				return
+			}
+			ha.SetHostServices(NewHostClient(rpc.NewClient(conn)))
+		})
+		if r.Err != nil {
+			return nil
+		}
+	}
 	return serve(s, a, r, Lifecycle.Configure)
 }
 func (s *RPCServer) Health(a Args, r *Reply) error { return serve(s, a, r, Lifecycle.Health) }

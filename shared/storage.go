@@ -61,6 +61,10 @@ type ConfigureRequest struct {
 	// by restarting (for the add-on: addresses, region). Without it such a
 	// change is refused with CodeNeedsRestart and nothing is applied.
 	ConfirmRestart bool `json:"confirm_restart,omitempty"`
+	// HostServicesID is the go-plugin broker stream on which the host
+	// serves its services (HostServices) to this plugin; 0 when it offers
+	// none. The glue connects it before Configure reaches the plugin.
+	HostServicesID uint32 `json:"host_services_id,omitempty"`
 }
 
 // ConfigureResponse says how the settings were taken.
