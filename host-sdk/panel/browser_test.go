@@ -187,6 +187,20 @@ func TestBrowserPanel(t *testing.T) {
 		require.Contains(t, text(t, ctx, `tr[data-row-id="full"]`), "scanned 40 s ago")
 	})
 
+	t.Run("no refresh while a dialog is open; the missed one runs when it closes", func(t *testing.T) {
+		do(t, ctx,
+			chromedp.Click(chromedp.CSS(`tr[data-row-id="full"] button[data-row-action="delete_bucket"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
+		s.addBucket("later", 0)
+		time.Sleep(2500 * time.Millisecond) // two refresh periods
+		present, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelector('tr[data-row-id="later"]') !== null`))
+		require.NoError(t, err)
+		require.False(t, present, "the page refreshed behind an open dialog")
+		do(t, ctx,
+			chromedp.Click(chromedp.CSS("[data-confirm-cancel]")),
+			chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="later"]`)))
+	})
+
 	t.Run("a refused action shows the plugin's message", func(t *testing.T) {
 		do(t, ctx,
 			chromedp.Click(chromedp.CSS(`tr[data-row-id="full"] button[data-row-action="delete_bucket"]`)),
