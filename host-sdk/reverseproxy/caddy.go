@@ -292,7 +292,13 @@ func (c *Caddy) upsertFirst(ctx context.Context, id string, path []string, item 
 			continue
 		}
 		if depth == len(path) {
-			// The array exists: PUT at index 0 inserts before element 0.
+			// The array exists. PUT at index 0 inserts before element 0,
+			// but Caddy refuses index 0 of an empty array (out of bounds):
+			// POST appends, which is the same there.
+			var items []json.RawMessage
+			if json.Unmarshal(v, &items) == nil && len(items) == 0 {
+				return c.do(ctx, http.MethodPost, configPath(path...), item, nil)
+			}
 			return c.do(ctx, http.MethodPut, configPath(path...)+"/0", item, nil)
 		}
 		// path[:depth] exists, path[depth] does not: PUT creates that key

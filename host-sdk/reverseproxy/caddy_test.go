@@ -401,3 +401,24 @@ func TestCaddyDefaultIssuerKeepsNoPolicy(t *testing.T) {
 	require.Equal(t, http.StatusNotFound, code)
 	require.Equal(t, []string{"quazzar-x"}, routeIDs(t, cd))
 }
+
+// TestCaddyAddAfterRemoveAll adds a route again after the last one was
+// removed: the route and TLS policy arrays are then empty, and Caddy
+// refuses an insert at index 0 of an empty array.
+func TestCaddyAddAfterRemoveAll(t *testing.T) {
+	t.Parallel()
+	cd := caddytest.Start(t)
+	p, err := reverseproxy.New(reverseproxy.Config{AdminURL: cd.AdminURL, TLSIssuer: reverseproxy.TLSIssuerInternal})
+	require.NoError(t, err)
+	ctx := context.Background()
+	r := shared.Route{ID: "s3", Host: "again.example.net", Upstream: "127.0.0.1:9"}
+	for i := range 3 {
+		_, err = p.AddRoute(ctx, shared.AddRouteRequest{Route: r})
+		require.NoError(t, err, "add #%d", i)
+		list, err := p.ListRoutes(ctx, shared.ListRoutesRequest{})
+		require.NoError(t, err)
+		require.Len(t, list.Routes, 1)
+		_, err = p.RemoveRoute(ctx, shared.RemoveRouteRequest{ID: "s3"})
+		require.NoError(t, err, "remove #%d", i)
+	}
+}

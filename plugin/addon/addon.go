@@ -262,7 +262,8 @@ func usageSource(admin *minioadmin.Client) usage.Source {
 }
 
 // refreshVisibility re-reads bucket policies on the usage interval, so a
-// policy set in the console or with mc shows up as custom.
+// policy set in the console or with mc shows up as custom; it also checks
+// that the exposure route is still in the proxy.
 func (a *Addon) refreshVisibility(ctx context.Context, svc *services) {
 	for {
 		a.mu.Lock()
@@ -276,6 +277,7 @@ func (a *Addon) refreshVisibility(ctx context.Context, svc *services) {
 		if err := svc.buckets.Refresh(ctx); err != nil && ctx.Err() == nil {
 			a.log.Debug("bucket policy refresh failed", "error", err)
 		}
+		a.ensureExposure(ctx)
 	}
 }
 

@@ -101,6 +101,34 @@ func (a *Addon) SetReverseProxy(p shared.ReverseProxy) {
 	a.reapplyExposure(context.Background())
 }
 
+// SetHostServices is called by the glue with the host's services; the
+// add-on uses the reverse proxy.
+func (a *Addon) SetHostServices(h shared.HostServices) { a.SetReverseProxy(h) }
+
+var _ shared.HostAware = (*Addon)(nil)
+
+// ensureExposure puts the route back when the proxy lost it (the proxy
+// restarted with its own configuration).
+func (a *Addon) ensureExposure(ctx context.Context) {
+	a.mu.Lock()
+	expo, p := a.expo, a.host
+	a.mu.Unlock()
+	if expo == nil || expo.Domain == "" || p == nil {
+		return
+	}
+	routes, err := p.ListRoutes(ctx, shared.ListRoutesRequest{})
+	if err != nil {
+		return // proxy away: try again next round
+	}
+	for _, r := range routes.Routes {
+		if r.ID == RouteID && r.Host == expo.Domain {
+			return
+		}
+	}
+	a.log.Info("the reverse proxy lost the S3 route; adding it again", "domain", expo.Domain)
+	a.reapplyExposure(ctx)
+}
+
 // proxy returns the reverse proxy when the node has one enabled.
 func (a *Addon) proxy(ctx context.Context) (shared.ReverseProxy, error) {
 	a.mu.Lock()
