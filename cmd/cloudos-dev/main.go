@@ -17,15 +17,18 @@ import (
 
 func main() {
 	cfg := devhost.DefaultConfig()
-	flag.StringVar(&cfg.Listen, "listen", cfg.Listen, "address of the panel (loopback; the panel comes in a later version)")
+	flag.StringVar(&cfg.Listen, "listen", cfg.Listen, "address the panel listens on (loopback)")
 	flag.StringVar(&cfg.StateDir, "state-dir", cfg.StateDir, "folder for the add-on's data (<state-dir>/objects), env file (<state-dir>/minio.env) and state (<state-dir>/object-storage)")
 	flag.StringVar(&cfg.PluginsDir, "plugins", cfg.PluginsDir, "folder of plugin folders, each with plugin.json and its executable (make build writes bin/plugins)")
 	flag.StringVar(&cfg.S3Address, "s3-address", cfg.S3Address, "address MinIO's S3 API listens on")
 	flag.StringVar(&cfg.ConsoleAddress, "console-address", cfg.ConsoleAddress, "address MinIO's web console listens on")
 	flag.StringVar(&cfg.ScannerSpeed, "scanner-speed", cfg.ScannerSpeed, "MinIO data-usage scanner speed: fastest, fast, default, slow, slowest (empty keeps MinIO's default)")
 	flag.StringVar(&cfg.MinIOBinary, "minio-binary", cfg.MinIOBinary, "MinIO server binary: a path, or a name looked up on $PATH")
+	flag.StringVar(&cfg.ReverseProxyAdmin, "reverse-proxy-admin", cfg.ReverseProxyAdmin, "URL of Caddy's admin API, e.g. http://127.0.0.1:2019 (empty: the node has no reverse proxy, and Expose says so)")
+	flag.StringVar(&cfg.ReverseProxyServer, "reverse-proxy-server", cfg.ReverseProxyServer, "Caddy HTTP server the routes go into (empty: the only server in Caddy's config)")
+	flag.StringVar(&cfg.ReverseProxyTLSIssuer, "reverse-proxy-tls-issuer", cfg.ReverseProxyTLSIssuer, "certificate issuer for exposed domains: internal (Caddy's local CA) or empty (Caddy's automatic ACME, e.g. Let's Encrypt)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: cloudos-dev [flags]\n\nRuns a development Cloud OS host with the plugins under --plugins loaded.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: cloudos-dev [flags]\n\nRuns a development Cloud OS host with the plugins under --plugins loaded,\nand serves the panel (Infra → Object Storage at /storage/objects).\nIt prints \"panel: <url>\" once the page answers and \"s3: <url>\" once MinIO is ready.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()

@@ -1,6 +1,7 @@
 // Package devhost is the development host: it loads a folder of plugins,
 // configures the object-storage add-on with folders under one state folder
-// and loopback addresses, reports its status, and stops everything on exit.
+// and loopback addresses, serves the panel and the host services, and
+// stops everything on exit.
 package devhost
 
 import (
@@ -8,13 +9,20 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/quazzar/object-storage/host-sdk/hostservices"
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/host-sdk/panel"
+	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -23,7 +31,7 @@ const AddonID = "object-storage"
 
 // Config of the development host.
 type Config struct {
-	// Listen is the panel's address (the panel comes with a later issue).
+	// Listen is the panel's address.
 	Listen string
 	// StateDir holds the add-on's data, env file and own state.
 	StateDir string
@@ -35,6 +43,15 @@ type Config struct {
 	ScannerSpeed string
 	// MinIOBinary is a path, or a name looked up on $PATH.
 	MinIOBinary string
+	// ReverseProxyAdmin is the URL of Caddy's admin API; empty: the node
+	// has no reverse proxy.
+	ReverseProxyAdmin string
+	// ReverseProxyServer names the Caddy HTTP server routes go into; empty:
+	// the only one.
+	ReverseProxyServer string
+	// ReverseProxyTLSIssuer is "internal" (Caddy's local CA, for
+	// development) or "" (Caddy's automatic ACME certificates).
+	ReverseProxyTLSIssuer string
 
 	Logger hclog.Logger
 	// Out receives the status lines meant for the developer (stdout).
@@ -51,6 +68,8 @@ func DefaultConfig() Config {
 		S3Address:      "127.0.0.1:9000",
 		ConsoleAddress: "127.0.0.1:9001",
 		MinIOBinary:    "minio",
+
+		ReverseProxyTLSIssuer: reverseproxy.TLSIssuerInternal,
 	}
 }
 
@@ -80,6 +99,13 @@ type Server struct {
 	log  hclog.Logger
 	out  io.Writer
 	Host *launcher.Host
+
+	panel    *panel.Handler
+	http     *http.Server
+	listener net.Listener
+	printed  chan struct{}
+	stop     chan struct{}
+	stopOnce sync.Once
 }
 
 // New prepares the host: it creates the state folder (0700) and checks the
@@ -101,13 +127,46 @@ func New(cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state folder: %w", err)
 	}
+	var proxy shared.ReverseProxy
+	if cfg.ReverseProxyAdmin != "" {
+		caddy, err := reverseproxy.New(reverseproxy.Config{
+			AdminURL: cfg.ReverseProxyAdmin, Server: cfg.ReverseProxyServer,
+			TLSIssuer: cfg.ReverseProxyTLSIssuer, Logger: cfg.Logger.Named("reverse-proxy"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("--reverse-proxy-admin: %w", err)
+		}
+		proxy = caddy
+	}
+	services := hostservices.New(proxy, nil)
 	host := launcher.NewHost(launcher.HostOptions{
 		Logger:   cfg.Logger,
 		Policy:   cfg.Policy,
 		Settings: map[string]map[string]string{AddonID: settings},
+		Services: services,
 	})
-	return &Server{cfg: cfg, log: cfg.Logger, out: cfg.Out, Host: host}, nil
+	services.SetLookup(host.Plugin)
+	ph, err := panel.New(registry{host}, panel.Options{Logger: cfg.Logger.Named("panel")})
+	if err != nil {
+		return nil, err
+	}
+	ph.Handle("GET /api/plugins/{id}/state", stateHandler(host, panel.DefaultCallTimeout))
+	return &Server{cfg: cfg, log: cfg.Logger, out: cfg.Out, Host: host, panel: ph, printed: make(chan struct{}), stop: make(chan struct{})}, nil
 }
+
+// Handler is the panel: HTML pages and the JSON API.
+func (s *Server) Handler() http.Handler { return s.panel }
+
+// PanelURL is the panel's base URL once Start has bound the listener.
+func (s *Server) PanelURL() string {
+	if s.listener == nil {
+		return ""
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// Ready is closed once the "panel:" and "s3:" lines are printed.
+func (s *Server) Ready() <-chan struct{} { return s.printed }
 
 // Start loads every plugin and prints one status line per plugin. It fails
 // when the add-on is missing or not running; other plugins' failures are
@@ -130,7 +189,73 @@ func (s *Server) Start(ctx context.Context) error {
 	if info := addon.Info(); info.State != launcher.StateRunning {
 		return fmt.Errorf("plugin %s is %s: %s", AddonID, info.State, info.Reason)
 	}
+	l, err := net.Listen("tcp", s.cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("panel address %s: %w (pass --listen with a free address)", s.cfg.Listen, err)
+	}
+	s.listener = l
+	s.http = &http.Server{Handler: s.panel, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := s.http.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("panel stopped", "error", err)
+		}
+	}()
+	go s.announce(addon)
 	return nil
+}
+
+// announce prints "panel: <url>" once the page answers, then "s3: <url>"
+// and "console: <url>" once MinIO is ready, for people and scripts.
+func (s *Server) announce(addon *launcher.Plugin) {
+	defer close(s.printed)
+	route := "/"
+	if m := addon.Manifest(); m.Page != nil {
+		route = m.Page.Route
+	}
+	pageURL := s.PanelURL() + route
+	hc := &http.Client{Timeout: 5 * time.Second}
+	for {
+		resp, err := hc.Get(pageURL)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if s.stopping() {
+			return
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	fmt.Fprintln(s.out, "panel: "+pageURL)
+	told := false
+	for {
+		if c, err := addon.Client(); err == nil {
+			st, err := c.Status(context.Background(), shared.StatusRequest{})
+			if err == nil && st.State == shared.StateRunning {
+				fmt.Fprintln(s.out, "s3: http://"+st.S3Address)
+				fmt.Fprintln(s.out, "console: http://"+st.ConsoleAddress)
+				return
+			}
+			if err == nil && !told && (st.State == shared.StateNotInstalled || st.State == shared.StateFailed) {
+				told = true
+				fmt.Fprintf(s.out, "MinIO is %s: %s %s\n", st.State, st.Message, st.InstallCommand)
+			}
+		}
+		if s.stopping() {
+			return
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+func (s *Server) stopping() bool {
+	select {
+	case <-s.done():
+		return true
+	default:
+		return false
+	}
 }
 
 // statusLine describes a plugin and, for a storage provider, its server.
@@ -168,8 +293,16 @@ func (s *Server) statusLine(ctx context.Context, p *launcher.Plugin) string {
 // Shutdown stops every plugin, telling them to stop the services they
 // supervise (a development host owns its MinIO), and kills them.
 func (s *Server) Shutdown(ctx context.Context) error {
-	return s.Host.Shutdown(ctx, true)
+	s.stopOnce.Do(func() { close(s.stop) })
+	var errs []error
+	if s.http != nil {
+		errs = append(errs, s.http.Shutdown(ctx))
+	}
+	errs = append(errs, s.Host.Shutdown(ctx, true))
+	return errors.Join(errs...)
 }
+
+func (s *Server) done() <-chan struct{} { return s.stop }
 
 // Run starts the host, waits until ctx is done (the command cancels it on
 // SIGINT/SIGTERM), then shuts it down.
@@ -181,7 +314,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := s.Start(ctx); err != nil {
 		return errors.Join(err, s.Shutdown(context.Background()))
 	}
-	fmt.Fprintln(s.out, "ready; press Ctrl-C to stop")
+	fmt.Fprintln(s.out, "press Ctrl-C to stop")
 	<-ctx.Done()
 	fmt.Fprintln(s.out, "stopping plugins")
 	return s.Shutdown(context.Background())

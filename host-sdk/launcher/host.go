@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/shared"
 )
 
 // HostOptions configure every plugin of a Host.
@@ -23,6 +24,8 @@ type HostOptions struct {
 	Settings map[string]map[string]string
 	// DisableParentDeathSignal: see Options; for tests only.
 	DisableParentDeathSignal bool
+	// Services are offered to every plugin: see Options.
+	Services shared.HostBackend
 }
 
 // Host holds the plugins a host has loaded, by id.
@@ -56,6 +59,7 @@ func (h *Host) Load(ctx context.Context, dir string) (*Plugin, error) {
 		Policy:                   h.opts.Policy,
 		Settings:                 h.opts.Settings[m.ID],
 		DisableParentDeathSignal: h.opts.DisableParentDeathSignal,
+		Services:                 h.opts.Services,
 	})
 	if err != nil {
 		return nil, err

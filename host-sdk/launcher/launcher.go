@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net/rpc"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -116,6 +117,10 @@ type Options struct {
 	// so that only the plugin-side watchdog (shared.Serve) ends an orphaned
 	// plugin. For tests of that watchdog; a host leaves it false.
 	DisableParentDeathSignal bool
+	// Services, when set, are served to the plugin over go-plugin's broker
+	// (the reverse proxy, calls into other plugins), with the plugin's id
+	// attached by the host.
+	Services shared.HostBackend
 }
 
 // Info is a snapshot of a plugin's supervision.
@@ -139,6 +144,8 @@ type Plugin struct {
 	log    hclog.Logger
 	policy Policy
 	pdeath bool
+	// services are the host services offered to the plugin, or nil.
+	services shared.HostBackend
 
 	ctx    context.Context // canceled by Stop
 	cancel context.CancelFunc
@@ -192,6 +199,7 @@ func New(dir string, opts Options) (*Plugin, error) {
 		log:      log.Named(m.ID),
 		policy:   opts.Policy.withDefaults(),
 		pdeath:   !opts.DisableParentDeathSignal,
+		services: opts.Services,
 		ctx:      ctx,
 		cancel:   cancel,
 		settings: maps.Clone(opts.Settings),
@@ -355,13 +363,39 @@ func (p *Plugin) spawn(ctx context.Context) (*instance, error) {
 	}
 	inst.client = client
 
+	req := shared.ConfigureRequest{Settings: settings}
+	if p.services != nil {
+		req.HostServicesID = serveHostServices(client.Broker(), p.man.ID, p.services, p.log)
+	}
 	cctx, cancel := context.WithTimeout(ctx, p.policy.ConfigureTimeout)
 	defer cancel()
-	if _, err := client.Configure(cctx, shared.ConfigureRequest{Settings: settings}); err != nil {
+	if _, err := client.Configure(cctx, req); err != nil {
 		p.discard(inst, false)
 		return nil, fmt.Errorf("plugin %s refused its settings: %w", p.man.ID, err)
 	}
 	return inst, nil
+}
+
+// serveHostServices serves the host's services to one plugin process on a
+// new broker stream and returns its id, which Configure hands over. The
+// server ends with the process's connection.
+func serveHostServices(b *plugin.MuxBroker, id string, backend shared.HostBackend, log hclog.Logger) uint32 {
+	streamID := b.NextId()
+	go func() {
+		conn, err := b.Accept(streamID)
+		if err != nil {
+			log.Warn("plugin did not connect to the host services", "error", err)
+			return
+		}
+		srv := rpc.NewServer()
+		if err := srv.RegisterName("Host", shared.NewHostRPCServer(id, backend)); err != nil {
+			log.Error("cannot serve host services", "error", err)
+			conn.Close()
+			return
+		}
+		srv.ServeConn(conn)
+	}()
+	return streamID
 }
 
 // startOnLockedThread starts the process from a goroutine locked to its OS

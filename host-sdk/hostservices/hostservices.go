@@ -1,0 +1,61 @@
+// Package hostservices is the host's side of the services it offers each
+// plugin: the node's reverse proxy, and calls into the StorageModule of
+// another loaded plugin on behalf of the calling plugin.
+package hostservices
+
+import (
+	"context"
+
+	"github.com/quazzar/object-storage/host-sdk/launcher"
+	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// Lookup finds a loaded plugin by id.
+type Lookup func(id string) (*launcher.Plugin, bool)
+
+// Backend implements shared.HostBackend.
+type Backend struct {
+	shared.ReverseProxy
+	lookup Lookup
+}
+
+// New returns the host services over a reverse proxy (nil: the node has
+// none) and the host's plugins.
+func New(proxy shared.ReverseProxy, lookup Lookup) *Backend {
+	if proxy == nil {
+		proxy = reverseproxy.Disabled{}
+	}
+	return &Backend{ReverseProxy: proxy, lookup: lookup}
+}
+
+// SetLookup sets how plugins are found (the host is made after its
+// services).
+func (b *Backend) SetLookup(l Lookup) { b.lookup = l }
+
+// Forward calls method on target's StorageModule with caller's id. A plugin
+// the host does not know, one that does not provide storage, or one that is
+// not running is not_enabled.
+func (b *Backend) Forward(ctx context.Context, caller, target, method string, body []byte) ([]byte, error) {
+	if b.lookup == nil {
+		return nil, shared.Errorf(shared.CodeNotEnabled, "no plugin %q is loaded on this node", target)
+	}
+	p, ok := b.lookup(target)
+	if !ok {
+		return nil, shared.Errorf(shared.CodeNotEnabled, "no plugin %q is loaded on this node", target)
+	}
+	if !p.Manifest().Offers(manifest.ProvidesStorage) {
+		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q does not provide object storage", target)
+	}
+	if info := p.Info(); info.State != launcher.StateRunning {
+		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q is %s: %s", target, info.State, info.Reason)
+	}
+	client, err := p.Client()
+	if err != nil {
+		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q is not running: %v", target, err)
+	}
+	return client.CallRaw(shared.WithCaller(ctx, caller), method, body)
+}
+
+var _ shared.HostBackend = (*Backend)(nil)
