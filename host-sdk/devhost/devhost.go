@@ -41,6 +41,9 @@ type Config struct {
 	ConsoleAddress string
 	// ScannerSpeed is MinIO's scanner speed; empty keeps MinIO's default.
 	ScannerSpeed string
+	// UsageInterval is how often the add-on reads bucket usage (a Go
+	// duration such as "1s"); empty keeps the add-on's default.
+	UsageInterval string
 	// MinIOBinary is a path, or a name looked up on $PATH.
 	MinIOBinary string
 	// ReverseProxyAdmin is the URL of Caddy's admin API; empty: the node
@@ -81,7 +84,7 @@ func (c Config) AddonSettings() (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state folder %q: %w", c.StateDir, err)
 	}
-	return map[string]string{
+	set := map[string]string{
 		"minio_binary":    c.MinIOBinary,
 		"data_dir":        filepath.Join(state, "objects"),
 		"env_file":        filepath.Join(state, "minio.env"),
@@ -89,7 +92,11 @@ func (c Config) AddonSettings() (map[string]string, error) {
 		"s3_address":      c.S3Address,
 		"console_address": c.ConsoleAddress,
 		"scanner_speed":   c.ScannerSpeed,
-	}, nil
+	}
+	if c.UsageInterval != "" {
+		set["usage_interval"] = c.UsageInterval
+	}
+	return set, nil
 }
 
 // Server is a running development host. Host is exported so that the

@@ -1,0 +1,276 @@
+package devhost_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/host-sdk/devhost"
+	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/plugin/envfile"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// uiHost is a running development host with the real add-on and a real
+// MinIO, for the end-to-end tests of the page and its JSON API.
+type uiHost struct {
+	*devhost.Server
+	URL       string // the panel's base URL
+	S3Address string
+	StateDir  string
+	out       *uiLockedBuffer
+}
+
+// uiStartHost builds the add-on into a temporary plugins folder (stamped
+// manifest), starts the development host on free loopback ports with the
+// scanner at its fastest and usage read every second, waits until MinIO is
+// ready, and stops everything when the test ends. Its log goes to a file
+// that is printed when the test fails.
+func uiStartHost(t *testing.T) *uiHost {
+	t.Helper()
+	minioBin := testtools.Require(t, "minio")
+	plugins := t.TempDir()
+	uiBuildAddon(t, plugins)
+
+	state := t.TempDir()
+	logPath := filepath.Join(state, "devhost.log")
+	logFile, err := os.Create(logPath)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		_ = logFile.Close()
+		if t.Failed() {
+			uiDumpLog(t, logPath)
+			uiDumpLog(t, filepath.Join(state, "object-storage", "minio.log"))
+		}
+	})
+	out := &uiLockedBuffer{}
+	cfg := devhost.Config{
+		Listen:         testtools.FreeAddr(t),
+		StateDir:       state,
+		PluginsDir:     plugins,
+		S3Address:      testtools.FreeAddr(t),
+		ConsoleAddress: testtools.FreeAddr(t),
+		ScannerSpeed:   "fastest",
+		UsageInterval:  "1s",
+		MinIOBinary:    minioBin,
+		Logger:         hclog.New(&hclog.LoggerOptions{Name: "cloudos-dev", Output: logFile, Level: hclog.Debug}),
+		Out:            out,
+	}
+	s, err := devhost.New(cfg)
+	require.NoError(t, err)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		require.NoError(t, s.Shutdown(ctx), "stop the development host")
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	require.NoError(t, s.Start(ctx))
+	select {
+	case <-s.Ready():
+	case <-time.After(90 * time.Second):
+		t.Fatalf("the development host did not print its panel and s3 lines within 90 s; it printed:\n%s", out.String())
+	}
+	require.Contains(t, out.String(), "s3: http://"+cfg.S3Address, "MinIO is ready on the configured address")
+	return &uiHost{Server: s, URL: s.PanelURL(), S3Address: cfg.S3Address, StateDir: state, out: out}
+}
+
+// uiBuildAddon builds ./cmd/object-storage into root/object-storage with
+// its manifest stamped with the executable's checksum, as `make build`
+// does.
+func uiBuildAddon(t *testing.T, root string) {
+	t.Helper()
+	dir := filepath.Join(root, devhost.AddonID)
+	require.NoError(t, os.MkdirAll(dir, 0o755))
+	exe := filepath.Join(dir, devhost.AddonID)
+	goTool := "go"
+	if p, err := exec.LookPath("go"); err == nil {
+		goTool = p
+	} else if g := os.Getenv("GOROOT"); g != "" {
+		goTool = filepath.Join(g, "bin", "go")
+	}
+	cmd := exec.Command(goTool, "build", "-o", exe, "./cmd/object-storage")
+	cmd.Dir = testtools.ModuleRoot()
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "go build ./cmd/object-storage: %s", out)
+	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), "plugin.json"), exe, filepath.Join(dir, manifest.FileName)))
+}
+
+func uiDumpLog(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return
+	}
+	const max = 20000
+	if len(b) > max {
+		b = b[len(b)-max:]
+	}
+	t.Logf("--- %s (last %d bytes) ---\n%s", path, len(b), b)
+}
+
+// uiLockedBuffer collects the host's status lines from its goroutines.
+type uiLockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *uiLockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *uiLockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// uiRootClient is an S3 client with MinIO's root credentials, read from
+// the env file the add-on wrote under the state folder.
+func (h *uiHost) uiRootClient(t *testing.T) *minio.Client {
+	t.Helper()
+	creds, err := envfile.Load(filepath.Join(h.StateDir, "minio.env"))
+	require.NoError(t, err)
+	c, err := minio.New(h.S3Address, &minio.Options{Creds: credentials.NewStaticV4(creds.User, creds.Password, ""), Region: "us-east-1"})
+	require.NoError(t, err)
+	return c
+}
+
+// uiPut uploads an object of size bytes (a repeated letter) with the root
+// credentials and returns its content.
+func (h *uiHost) uiPut(t *testing.T, bucket, key string, size int) []byte {
+	t.Helper()
+	body := bytes.Repeat([]byte{'q'}, size)
+	_, err := h.uiRootClient(t).PutObject(context.Background(), bucket, key, bytes.NewReader(body), int64(size), minio.PutObjectOptions{ContentType: "application/octet-stream"})
+	require.NoError(t, err, "upload %s/%s", bucket, key)
+	return body
+}
+
+// uiAPIAnswer is one answer of the JSON API.
+type uiAPIAnswer struct {
+	Status int
+	Result shared.ActionResult
+	Body   string
+}
+
+// uiPost sends body as the input of action, with extra request headers
+// (header name → value), and decodes the result.
+func (h *uiHost) uiPost(t *testing.T, action, body string, headers map[string]string) uiAPIAnswer {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, h.URL+"/api/plugins/"+devhost.AddonID+"/actions/"+action, strings.NewReader(body))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	for k, v := range headers {
+		req.Header.Set(k, v)
+	}
+	resp, err := uiHTTP.Do(req)
+	require.NoError(t, err, "POST %s", action)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	a := uiAPIAnswer{Status: resp.StatusCode, Body: string(raw)}
+	require.Contains(t, resp.Header.Get("Content-Type"), "application/json", "POST %s: %s", action, raw)
+	require.NoError(t, json.Unmarshal(raw, &a.Result), "POST %s answered: %s", action, raw)
+	return a
+}
+
+// uiPostJSON marshals input and posts it.
+func (h *uiHost) uiPostJSON(t *testing.T, action string, input any) uiAPIAnswer {
+	t.Helper()
+	b, err := json.Marshal(input)
+	require.NoError(t, err)
+	return h.uiPost(t, action, string(b), nil)
+}
+
+// uiGet fetches path from the panel and returns the status and body.
+func (h *uiHost) uiGet(t *testing.T, path string) (int, string) {
+	t.Helper()
+	resp, err := uiHTTP.Get(h.URL + path)
+	require.NoError(t, err, "GET %s", path)
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return resp.StatusCode, string(raw)
+}
+
+// uiState is GET /api/plugins/object-storage/state, decoded.
+func (h *uiHost) uiState(t *testing.T) devhost.StorageState {
+	t.Helper()
+	status, body := h.uiGet(t, "/api/plugins/"+devhost.AddonID+"/state")
+	require.Equal(t, http.StatusOK, status, body)
+	var st devhost.StorageState
+	require.NoError(t, json.Unmarshal([]byte(body), &st), body)
+	require.Empty(t, st.Problems, "the state has problems")
+	return st
+}
+
+// uiSummary is what a failed action must not change: bucket names with
+// their visibility, keys with their name and policy kind, the exposed
+// domain. Usage is left out (the scanner changes it on its own).
+func (h *uiHost) uiSummary(t *testing.T) []string {
+	t.Helper()
+	st := h.uiState(t)
+	out := []string{"domain=" + st.Endpoint.Domain}
+	for _, b := range st.Buckets {
+		out = append(out, "bucket "+b.Name+" "+string(b.Visibility))
+	}
+	for _, k := range st.Keys {
+		out = append(out, "key "+k.AccessKey+" "+k.Name+" "+string(k.PolicyKind)+" "+k.Status)
+	}
+	return out
+}
+
+var uiHTTP = &http.Client{Timeout: 60 * time.Second}
+
+// uiAWS runs Debian's AWS CLI (the image's pip aws may come first on
+// $PATH) against endpoint with a key, in a clean environment under home,
+// and returns its combined output and error.
+func uiAWS(t *testing.T, home, endpoint, accessKey, secret string, args ...string) (string, error) {
+	t.Helper()
+	exe := "/usr/bin/aws"
+	if _, err := os.Stat(exe); err != nil {
+		exe = testtools.Require(t, "aws")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, exe, append([]string{"--endpoint-url", endpoint, "--region", "us-east-1"}, args...)...)
+	cmd.Env = []string{
+		"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8",
+		"AWS_CONFIG_FILE=" + filepath.Join(home, "aws-config"),
+		"AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "aws-credentials"),
+		"AWS_ACCESS_KEY_ID=" + accessKey, "AWS_SECRET_ACCESS_KEY=" + secret,
+		"AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=",
+	}
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// uiLines splits text into trimmed non-empty lines.
+func uiLines(s string) []string {
+	var out []string
+	sc := bufio.NewScanner(strings.NewReader(s))
+	for sc.Scan() {
+		if l := strings.TrimSpace(sc.Text()); l != "" {
+			out = append(out, l)
+		}
+	}
+	return out
+}
