@@ -25,16 +25,19 @@ RUN_STATE    ?= $(CURDIR)/.state
 all: build
 
 ## build: the add-on, the development host and the test plugins into bin/,
-## with each plugin's manifest stamped with its executable's SHA-256.
+## with each plugin's manifest stamped with its executable's SHA-256. Test
+## plugins go to bin/testplugins, not bin/plugins, so that `make run` loads
+## the add-on only (the backup agent would create a bucket and a key).
 build:
-	@mkdir -p $(BIN)/plugins/object-storage $(BIN)/plugins/backup-agent
+	@mkdir -p $(BIN)/plugins/object-storage
 	$(GO) build -o $(BIN)/plugins/object-storage/object-storage ./cmd/object-storage
 	$(GO) build -o $(BIN)/cloudos-dev ./cmd/cloudos-dev
 	$(GO) build -o $(BIN)/stamp-manifest ./cmd/stamp-manifest
 	$(BIN)/stamp-manifest -in plugin.json -exe $(BIN)/plugins/object-storage/object-storage -out $(BIN)/plugins/object-storage/plugin.json
 	@if [ -d testdata/plugins/backup-agent ]; then \
-	  $(GO) build -o $(BIN)/plugins/backup-agent/backup-agent ./testdata/plugins/backup-agent && \
-	  $(BIN)/stamp-manifest -in testdata/plugins/backup-agent/plugin.json -exe $(BIN)/plugins/backup-agent/backup-agent -out $(BIN)/plugins/backup-agent/plugin.json; \
+	  mkdir -p $(BIN)/testplugins/backup-agent && \
+	  $(GO) build -o $(BIN)/testplugins/backup-agent/backup-agent ./testdata/plugins/backup-agent && \
+	  $(BIN)/stamp-manifest -in testdata/plugins/backup-agent/plugin.json -exe $(BIN)/testplugins/backup-agent/backup-agent -out $(BIN)/testplugins/backup-agent/plugin.json; \
 	fi
 
 ## tools: MinIO, mc and staticcheck at pinned versions into .tools/bin
