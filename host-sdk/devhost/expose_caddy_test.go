@@ -194,12 +194,14 @@ func TestExposeThroughHostWithCaddy(t *testing.T) {
 	require.Equal(t, "The S3 API is no longer exposed.", res.Message)
 	require.Empty(t, baState(t, s).Endpoint.Domain)
 	require.Empty(t, routes())
+	// Today the TLS handshake fails (no certificate policy for the name);
+	// if Caddy answered anyway, the answer must not come from MinIO.
 	resp, err := hc.Get(caddy.URL(domain, "/cdn/logo.txt"))
 	if err == nil {
-		_, _ = io.Copy(io.Discard, resp.Body)
+		body, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
 		require.Empty(t, resp.Header.Get("X-Amz-Request-Id"), "after Unexpose MinIO still answered at %s (%s)", domain, resp.Status)
-		require.NotEqual(t, http.StatusOK, resp.StatusCode, "after Unexpose %s still answers", domain)
+		require.NotContains(t, string(body), "public through the proxy", "after Unexpose %s still serves the object", domain)
 	}
 	status, res = baAction(t, s, "unexpose", map[string]string{})
 	require.Equal(t, http.StatusNotFound, status, "%+v", res)
