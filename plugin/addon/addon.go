@@ -367,6 +367,15 @@ func (a *Addon) Status(ctx context.Context, req shared.StatusRequest) (shared.St
 			S3Address: set.S3Address, ConsoleAddress: set.ConsoleAddress}, nil
 	}
 	st := sup.Status()
+	a.mu.Lock()
+	wired := a.svc != nil
+	a.mu.Unlock()
+	if st.State == shared.StateRunning && !wired {
+		// MinIO answers but the add-on's clients are not built yet: actions
+		// would fail, so this is not "running" for the host.
+		st.State = shared.StateStarting
+		st.Message = "MinIO is up; the add-on is connecting to it"
+	}
 	if st.State == shared.StateNotInstalled && st.InstallCommand == "" {
 		st.InstallCommand = settings.InstallCommand
 	}
