@@ -40,6 +40,8 @@ type Addon struct {
 	svc      *services
 	starting bool
 	lastTry  time.Time
+	// wireErr is why the add-on could not build its MinIO clients.
+	wireErr error
 	host     shared.ReverseProxy
 	expo     *exposure
 }
@@ -184,7 +186,11 @@ func (a *Addon) startInBackground() {
 			a.log.Warn("MinIO did not start", "error", err)
 			return
 		}
-		if err := a.wire(context.Background()); err != nil {
+		err := a.wire(context.Background())
+		a.mu.Lock()
+		a.wireErr = err
+		a.mu.Unlock()
+		if err != nil {
 			a.log.Error("MinIO started but the add-on cannot use it", "error", err)
 		}
 	}()
@@ -368,9 +374,14 @@ func (a *Addon) Status(ctx context.Context, req shared.StatusRequest) (shared.St
 	}
 	st := sup.Status()
 	a.mu.Lock()
-	wired := a.svc != nil
+	wired, wireErr := a.svc != nil, a.wireErr
 	a.mu.Unlock()
-	if st.State == shared.StateRunning && !wired {
+	switch {
+	case st.State == shared.StateRunning && !wired && wireErr != nil:
+		st.State = shared.StateDegraded
+		st.Message = "MinIO is running but the add-on cannot use it: " + wireErr.Error()
+		st.LastError = st.Message
+	case st.State == shared.StateRunning && !wired:
 		// MinIO answers but the add-on's clients are not built yet: actions
 		// would fail, so this is not "running" for the host.
 		st.State = shared.StateStarting
