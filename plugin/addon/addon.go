@@ -307,10 +307,13 @@ func (a *Addon) applyScannerSpeed(ctx context.Context, speed string) error {
 func (a *Addon) services() (*services, error) {
 	a.retryIfMissing()
 	a.mu.Lock()
-	svc, sup := a.svc, a.sup
+	svc, sup, wireErr := a.svc, a.sup, a.wireErr
 	a.mu.Unlock()
 	if svc != nil {
 		return svc, nil
+	}
+	if wireErr != nil {
+		return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is running but the add-on cannot use it: %v", wireErr)
 	}
 	if sup == nil {
 		return nil, shared.Errorf(shared.CodeUnavailable, "the object-storage add-on has not been configured by the host yet")
