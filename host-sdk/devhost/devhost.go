@@ -321,7 +321,7 @@ func Run(ctx context.Context, cfg Config) error {
 	if err := s.Start(ctx); err != nil {
 		return errors.Join(err, s.Shutdown(context.Background()))
 	}
-	fmt.Fprintln(s.out, "press Ctrl-C to stop")
+	fmt.Fprintln(s.out, "ready; press Ctrl-C to stop")
 	<-ctx.Done()
 	fmt.Fprintln(s.out, "stopping plugins")
 	return s.Shutdown(context.Background())

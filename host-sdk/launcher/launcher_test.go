@@ -324,7 +324,8 @@ func TestHostKilledLeavesNoPlugin(t *testing.T) {
 			pluginDir(t, root, "object-storage")
 			s := addonSettings(t)
 			return exec.Command(binary(t, "cloudos-dev"), "--plugins", root, "--state-dir", t.TempDir(),
-				"--minio-binary", s["minio_binary"], "--s3-address", s["s3_address"], "--console-address", s["console_address"])
+				"--minio-binary", s["minio_binary"], "--s3-address", s["s3_address"], "--console-address", s["console_address"],
+				"--listen", testtools.FreeAddr(t))
 		}},
 		{"plugin watchdog alone", func(t *testing.T) *exec.Cmd {
 			root := t.TempDir()
@@ -362,7 +363,8 @@ func TestDevHostStopsPluginsOnSignal(t *testing.T) {
 			pluginDir(t, root, "object-storage")
 			s := addonSettings(t)
 			cmd := exec.Command(binary(t, "cloudos-dev"), "--plugins", root, "--state-dir", t.TempDir(),
-				"--minio-binary", s["minio_binary"], "--s3-address", s["s3_address"], "--console-address", s["console_address"])
+				"--minio-binary", s["minio_binary"], "--s3-address", s["s3_address"], "--console-address", s["console_address"],
+				"--listen", testtools.FreeAddr(t))
 			pid := startHost(t, cmd)
 			require.NoError(t, cmd.Process.Signal(sig))
 			done := make(chan error, 1)
