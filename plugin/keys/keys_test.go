@@ -209,3 +209,32 @@ func TestConcurrentCreates(t *testing.T) {
 	require.NoError(t, err)
 	require.Len(t, keys, 20)
 }
+
+// TestOtherServiceAccountsListedNotRevoked: a service account of the root
+// user made outside the add-on (console, mc) is listed as not managed and
+// cannot be revoked from here.
+func TestOtherServiceAccountsListedNotRevoked(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	_, err := e.m.admin.AddServiceAccount(ctx, minioadmin.AddServiceAccountRequest{
+		AccessKey: "grafana-made-by-mc", SecretKey: "a-secret-of-mc-1234", Name: "grafana",
+	})
+	require.NoError(t, err)
+	ours, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: "grafana"})
+	require.NoError(t, err, "names only need to be unique among the add-on's keys")
+
+	keys, err := e.m.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, keys, 2)
+	require.Equal(t, ours.Key.AccessKey, keys[0].AccessKey, "the add-on's keys come first")
+	require.True(t, keys[0].Managed)
+	require.Equal(t, "grafana-made-by-mc", keys[1].AccessKey)
+	require.False(t, keys[1].Managed)
+
+	err = e.m.Revoke(ctx, "grafana-made-by-mc")
+	require.ErrorIs(t, err, shared.ErrPermission)
+	require.Contains(t, err.Error(), "not created by Cloud OS")
+	_, err = client(t, e.srv, "grafana-made-by-mc", "a-secret-of-mc-1234").ListBuckets(ctx)
+	require.NoError(t, err, "the other key still works")
+}
