@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -79,22 +78,7 @@ func baGoTool() string {
 
 // baLog is the host's log, JSON lines, safe for concurrent writes. It is
 // printed to the test log when the test fails.
-type baLog struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (l *baLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.Write(p)
-}
-
-func (l *baLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.buf.String()
-}
+type baLog struct{ testtools.Buffer }
 
 // Entries are the log lines as JSON objects (lines that are not JSON are
 // left out).

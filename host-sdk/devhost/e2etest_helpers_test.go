@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -34,7 +33,7 @@ type uiHost struct {
 	URL       string // the panel's base URL
 	S3Address string
 	StateDir  string
-	out       *uiLockedBuffer
+	out       *testtools.Buffer
 }
 
 // uiStartHost builds the add-on into a temporary plugins folder (stamped
@@ -59,7 +58,7 @@ func uiStartHost(t *testing.T) *uiHost {
 			uiDumpLog(t, filepath.Join(state, "object-storage", "minio.log"))
 		}
 	})
-	out := &uiLockedBuffer{}
+	out := &testtools.Buffer{}
 	cfg := devhost.Config{
 		Listen:         testtools.FreeAddr(t),
 		StateDir:       state,
@@ -123,24 +122,6 @@ func uiDumpLog(t *testing.T, path string) {
 		b = b[len(b)-max:]
 	}
 	t.Logf("--- %s (last %d bytes) ---\n%s", path, len(b), b)
-}
-
-// uiLockedBuffer collects the host's status lines from its goroutines.
-type uiLockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *uiLockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *uiLockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 // uiRootClient is an S3 client with MinIO's root credentials, read from

@@ -42,8 +42,8 @@ type Addon struct {
 	lastTry  time.Time
 	// wireErr is why the add-on could not build its MinIO clients.
 	wireErr error
-	host     shared.ReverseProxy
-	expo     *exposure
+	host    shared.ReverseProxy
+	expo    *exposure
 }
 
 // services are the clients that need a running MinIO; they are built once

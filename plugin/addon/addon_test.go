@@ -23,28 +23,10 @@ import (
 	"github.com/quazzar/object-storage/shared"
 )
 
-// syncBuffer collects the add-on's log output for secret checks.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type fixture struct {
 	a        *Addon
 	settings map[string]string
-	logs     *syncBuffer
+	logs     *testtools.Buffer
 	dir      string
 }
 
@@ -67,7 +49,7 @@ func start(t testing.TB, extra map[string]string) *fixture {
 	for k, v := range extra {
 		set[k] = v
 	}
-	logs := &syncBuffer{}
+	logs := &testtools.Buffer{}
 	a := New(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
 	_, err := a.Configure(context.Background(), shared.ConfigureRequest{Settings: set})
 	require.NoError(t, err)

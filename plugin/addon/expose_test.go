@@ -153,7 +153,7 @@ func TestExposeStateSurvivesRestart(t *testing.T) {
 	// route back once it has the proxy.
 	_, err = f.a.Shutdown(ctx, shared.ShutdownRequest{StopServices: false})
 	require.NoError(t, err)
-	logs := &syncBuffer{}
+	logs := &testtools.Buffer{}
 	next := New(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
 	next.SetReverseProxy(proxy)
 	_, err = next.Configure(ctx, shared.ConfigureRequest{Settings: f.settings})

@@ -1,38 +1,20 @@
 package envfile
 
 import (
-	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/require"
 
+	"github.com/quazzar/object-storage/host-sdk/testtools"
 	"github.com/quazzar/object-storage/shared"
 )
 
-type syncBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuf) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuf) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testLogger() (hclog.Logger, *syncBuf) {
-	buf := &syncBuf{}
+func testLogger() (hclog.Logger, *testtools.Buffer) {
+	buf := &testtools.Buffer{}
 	return hclog.New(&hclog.LoggerOptions{Output: buf, Level: hclog.Trace}), buf
 }
 

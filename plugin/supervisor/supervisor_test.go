@@ -2,7 +2,6 @@ package supervisor
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -30,26 +28,8 @@ import (
 	"github.com/quazzar/object-storage/shared"
 )
 
-// logBuf collects everything logged, to check no secret reaches a log line.
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func newLogger(t testing.TB) (hclog.Logger, *logBuf) {
-	buf := &logBuf{}
+func newLogger(t testing.TB) (hclog.Logger, *testtools.Buffer) {
+	buf := &testtools.Buffer{}
 	out := io.Writer(buf)
 	if testing.Verbose() {
 		out = io.MultiWriter(buf, os.Stderr)
