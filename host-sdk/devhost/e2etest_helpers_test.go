@@ -1,7 +1,6 @@
 package devhost_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -242,16 +241,4 @@ func uiAWS(t *testing.T, home, endpoint, accessKey, secret string, args ...strin
 	}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-// uiLines splits text into trimmed non-empty lines.
-func uiLines(s string) []string {
-	var out []string
-	sc := bufio.NewScanner(strings.NewReader(s))
-	for sc.Scan() {
-		if l := strings.TrimSpace(sc.Text()); l != "" {
-			out = append(out, l)
-		}
-	}
-	return out
 }

@@ -7,7 +7,6 @@ package addon
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -541,11 +540,10 @@ func (a *Addon) RevokeKey(ctx context.Context, req shared.RevokeKeyRequest) (sha
 		return shared.RevokeKeyResponse{}, err
 	}
 	a.log.Info("access key revoked", "access_key", req.AccessKey)
-	return shared.RevokeKeyResponse{AccessKey: req.AccessKey}, nil
+	return shared.RevokeKeyResponse(req), nil
 }
 
 var (
 	_ shared.Lifecycle     = (*Addon)(nil)
 	_ shared.StorageModule = (*Addon)(nil)
-	_                      = errors.New
 )

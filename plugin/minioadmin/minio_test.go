@@ -355,8 +355,7 @@ func TestDataUsageInfoAfterScan(t *testing.T) {
 
 	deadline := time.Now().Add(4 * time.Minute)
 	for {
-		var n uint64
-		n = calls(c, func() { u, err = c.DataUsageInfo(ctx) })
+		n := calls(c, func() { u, err = c.DataUsageInfo(ctx) })
 		require.NoError(t, err)
 		require.EqualValues(t, 1, n, "one admin call per refresh")
 		if u.Buckets["usage"].Objects == uint64(len(sizes)) && u.Buckets["versioned"].Objects > 0 {

@@ -184,10 +184,6 @@ func (s *Supervisor) update(f func(st *shared.Status)) {
 	s.mu.Unlock()
 }
 
-func (s *Supervisor) setState(state shared.ServerState, msg string) {
-	s.update(func(st *shared.Status) { st.State, st.Message = state, msg })
-}
-
 // fail records a failure in the status and returns it as an error.
 func (s *Supervisor) fail(state shared.ServerState, err error) error {
 	msg := err.Error()
