@@ -40,7 +40,7 @@ type uiHost struct {
 // scanner at its fastest and usage read every second, waits until MinIO is
 // ready, and stops everything when the test ends. Its log goes to a file
 // that is printed when the test fails.
-func uiStartHost(t *testing.T) *uiHost {
+func uiStartHost(t testing.TB) *uiHost {
 	t.Helper()
 	minioBin := testtools.Require(t, "minio")
 	plugins := t.TempDir()
@@ -92,7 +92,7 @@ func uiStartHost(t *testing.T) *uiHost {
 // uiBuildAddon builds ./cmd/object-storage into root/object-storage with
 // its manifest stamped with the executable's checksum, as `make build`
 // does.
-func uiBuildAddon(t *testing.T, root string) {
+func uiBuildAddon(t testing.TB, root string) {
 	t.Helper()
 	dir := filepath.Join(root, devhost.AddonID)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
@@ -110,7 +110,7 @@ func uiBuildAddon(t *testing.T, root string) {
 	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), "plugin.json"), exe, filepath.Join(dir, manifest.FileName)))
 }
 
-func uiDumpLog(t *testing.T, path string) {
+func uiDumpLog(t testing.TB, path string) {
 	t.Helper()
 	b, err := os.ReadFile(path)
 	if err != nil {

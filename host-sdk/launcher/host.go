@@ -131,3 +131,43 @@ func (h *Host) Shutdown(ctx context.Context, stopServices bool) error {
 	wg.Wait()
 	return errors.Join(errs...)
 }
+
+// Upgrade replaces a loaded plugin by the version in dir, which must have
+// the same id. The new manifest and executable are checked before anything
+// stops; then the old process shuts down leaving the services it
+// supervises running, and the new one starts with the settings the old one
+// last accepted, so that it adopts them (for the add-on: MinIO keeps
+// serving, no S3 connection drops). If the new version fails to start it
+// stays registered as failed with the reason; Upgrade with the old folder
+// goes back.
+func (h *Host) Upgrade(ctx context.Context, dir string) (*Plugin, error) {
+	m, err := manifest.Read(dir)
+	if err != nil {
+		return nil, err
+	}
+	old, ok := h.Plugin(m.ID)
+	if !ok {
+		return nil, fmt.Errorf("plugin %q is not loaded, so there is nothing to upgrade: load it instead", m.ID)
+	}
+	p, err := New(dir, Options{
+		Logger:                   h.log,
+		Policy:                   h.opts.Policy,
+		Settings:                 old.Settings(),
+		DisableParentDeathSignal: h.opts.DisableParentDeathSignal,
+		Services:                 h.opts.Services,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("upgrade of %s refused, the running version is untouched: %w", m.ID, err)
+	}
+	if err := p.man.VerifyExecutable(dir); err != nil {
+		return nil, fmt.Errorf("upgrade of %s refused, the running version is untouched: %w", m.ID, err)
+	}
+	h.log.Info("upgrading plugin", "id", m.ID, "from", old.Manifest().Version, "to", m.Version)
+	if err := old.Stop(ctx, false); err != nil {
+		h.log.Warn("the old version did not shut down cleanly", "id", m.ID, "error", err)
+	}
+	h.mu.Lock()
+	h.plugins[m.ID] = p
+	h.mu.Unlock()
+	return p, p.Start(ctx)
+}

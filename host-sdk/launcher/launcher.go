@@ -559,6 +559,13 @@ func exitReason(inst *instance) string {
 	return fmt.Sprintf("plugin process %d exited unexpectedly", inst.pid)
 }
 
+// Settings are the host's setting values the plugin last accepted.
+func (p *Plugin) Settings() map[string]string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return maps.Clone(p.settings)
+}
+
 // Configure hands the plugin new settings (the host's values, overlaid on
 // the manifest's defaults). They are kept for later restarts only when the
 // plugin accepts them.

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -133,6 +134,29 @@ func decryptError(err error) error {
 	return fmt.Errorf("decrypt admin body: %w", err)
 }
 
+// kdfIdle is how long after the last argon2id derivation its 64 MiB are
+// handed back to the system. Go's heap would otherwise keep them (and the
+// garbage-collector headroom above them) resident for minutes in a process
+// that is idle most of the time; a burst of calls keeps them.
+const kdfIdle = 3 * time.Second
+
+var idleRelease struct {
+	sync.Mutex
+	t *time.Timer
+}
+
+// releaseWhenIdle returns unused heap memory to the system once no
+// derivation has run for kdfIdle.
+func releaseWhenIdle() {
+	idleRelease.Lock()
+	defer idleRelease.Unlock()
+	if idleRelease.t == nil {
+		idleRelease.t = time.AfterFunc(kdfIdle, debug.FreeOSMemory)
+		return
+	}
+	idleRelease.t.Reset(kdfIdle)
+}
+
 // newStream derives the key for alg from password and salt and returns the
 // sio stream, with the time the derivation took.
 func newStream(password string, alg byte, salt []byte) (*sio.Stream, time.Duration, error) {
@@ -148,6 +172,7 @@ func newStream(password string, alg byte, salt []byte) (*sio.Stream, time.Durati
 		key = argon2.IDKey([]byte(password), salt, argon2idTime, argon2idMemory, argon2idThreads, keySize)
 		kdfDur = time.Since(start)
 		kdfMu.Unlock()
+		releaseWhenIdle()
 		aead = sio.AES_256_GCM
 		if alg == algArgon2idChaCha20 {
 			aead = sio.ChaCha20Poly1305

@@ -1,0 +1,178 @@
+package devhost_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/host-sdk/devhost"
+	"github.com/quazzar/object-storage/host-sdk/launcher"
+	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// TestNothingLostAcrossCrashesAndUpgrade is the newcomer's story: a bucket,
+// a key and an object; then the add-on is killed, upgraded, and MinIO is
+// killed. S3 clients never notice the first two (MinIO is adopted, same
+// pid), and nothing stored or configured is lost after any of them.
+func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
+	t.Parallel()
+	h := uiStartHost(t)
+	ctx := context.Background()
+	addon := func() *shared.Client {
+		p, ok := h.Host.Plugin(devhost.AddonID)
+		require.True(t, ok)
+		c, err := p.Client()
+		require.NoError(t, err)
+		return c
+	}
+	_, err := addon().CreateBucket(ctx, shared.CreateBucketRequest{Name: "photos", Visibility: shared.Private})
+	require.NoError(t, err)
+	key, err := addon().CreateKey(ctx, shared.CreateKeyRequest{Name: "app", Policy: readWrite("photos")})
+	require.NoError(t, err)
+	s3, err := minio.New(h.S3Address, &minio.Options{Creds: credentials.NewStaticV4(key.Key.AccessKey, key.SecretKey, ""), Region: "us-east-1"})
+	require.NoError(t, err)
+	_, err = s3.PutObject(ctx, "photos", "a.txt", strings.NewReader("kept"), 4, minio.PutObjectOptions{})
+	require.NoError(t, err)
+	st, err := addon().Status(ctx, shared.StatusRequest{})
+	require.NoError(t, err)
+	minioPID := st.PID
+
+	// A client reads the object in a loop the whole time.
+	var reads, failures atomic.Int64
+	var lastErr atomic.Value
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			obj, err := s3.GetObject(ctx, "photos", "a.txt", minio.GetObjectOptions{})
+			if err == nil {
+				var b []byte
+				b, err = io.ReadAll(obj)
+				if err == nil && string(b) != "kept" {
+					err = io.ErrUnexpectedEOF
+				}
+			}
+			reads.Add(1)
+			if err != nil {
+				failures.Add(1)
+				lastErr.Store(err.Error())
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	t.Cleanup(func() {
+		select {
+		case <-stop:
+		default:
+			close(stop)
+		}
+		wg.Wait()
+	})
+	adopted := func(why string) {
+		t.Helper()
+		require.Eventually(t, func() bool {
+			p, _ := h.Host.Plugin(devhost.AddonID)
+			c, err := p.Client()
+			if err != nil {
+				return false
+			}
+			st, err := c.Status(ctx, shared.StatusRequest{})
+			return err == nil && st.State == shared.StateRunning && st.Adopted && st.PID == minioPID
+		}, 60*time.Second, 100*time.Millisecond, "%s: MinIO pid %d not adopted", why)
+	}
+
+	// 1. The add-on is killed: the host restarts it and it adopts MinIO.
+	p, _ := h.Host.Plugin(devhost.AddonID)
+	oldPID := p.Info().PID
+	require.NoError(t, syscall.Kill(oldPID, syscall.SIGKILL))
+	require.Eventually(t, func() bool {
+		i := p.Info()
+		return i.State == launcher.StateRunning && i.PID != 0 && i.PID != oldPID
+	}, 60*time.Second, 100*time.Millisecond, "the host did not restart the add-on")
+	adopted("after the add-on was killed")
+
+	// 2. The add-on is upgraded: a new build, a new version.
+	next := filepath.Join(t.TempDir(), devhost.AddonID)
+	require.NoError(t, os.MkdirAll(next, 0o755))
+	exe := filepath.Join(next, devhost.AddonID)
+	build := exec.Command("go", "build", "-trimpath", "-o", exe, "./cmd/object-storage")
+	build.Dir = testtools.ModuleRoot()
+	out, err := build.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	man := filepath.Join(next, manifest.FileName)
+	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), "plugin.json"), exe, man))
+	var m map[string]any
+	b, err := os.ReadFile(man)
+	require.NoError(t, err)
+	require.NoError(t, json.Unmarshal(b, &m))
+	m["version"] = "0.1.1-upgrade"
+	b, err = json.Marshal(m)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(man, b, 0o644))
+	// A tampered build is refused before anything stops.
+	bad := filepath.Join(t.TempDir(), devhost.AddonID)
+	require.NoError(t, os.MkdirAll(bad, 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bad, manifest.FileName), b, 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(bad, devhost.AddonID), []byte("#!/bin/sh\necho tampered\n"), 0o755))
+	_, err = h.Host.Upgrade(ctx, bad)
+	require.ErrorContains(t, err, "running version is untouched")
+	require.Equal(t, launcher.StateRunning, p.Info().State)
+
+	upgraded, err := h.Host.Upgrade(ctx, next)
+	require.NoError(t, err)
+	require.Equal(t, "0.1.1-upgrade", upgraded.Manifest().Version)
+	adopted("after the upgrade")
+	require.Zero(t, failures.Load(), "S3 reads failed while the add-on was killed and upgraded: %v", lastErr.Load())
+
+	// Everything is still there, through the new version.
+	bs, err := addon().ListBuckets(ctx, shared.ListBucketsRequest{})
+	require.NoError(t, err)
+	require.Len(t, bs.Buckets, 1)
+	ks, err := addon().ListKeys(ctx, shared.ListKeysRequest{})
+	require.NoError(t, err)
+	require.Len(t, ks.Keys, 1)
+	require.Equal(t, key.Key.AccessKey, ks.Keys[0].AccessKey)
+	require.Equal(t, shared.PolicyCustom, ks.Keys[0].PolicyKind)
+
+	// 3. MinIO is killed: the add-on restarts it; data and keys survive.
+	require.NoError(t, syscall.Kill(minioPID, syscall.SIGKILL))
+	require.Eventually(t, func() bool {
+		st, err := addon().Status(ctx, shared.StatusRequest{})
+		return err == nil && st.State == shared.StateRunning && st.PID != minioPID && st.Restarts >= 1
+	}, 90*time.Second, 100*time.Millisecond, "MinIO was not restarted")
+	before := failures.Load()
+	time.Sleep(500 * time.Millisecond)
+	close(stop)
+	wg.Wait()
+	require.Equal(t, before, failures.Load(), "reads fail after MinIO came back: %v", lastErr.Load())
+	require.Greater(t, reads.Load(), int64(20))
+	obj, err := s3.GetObject(ctx, "photos", "a.txt", minio.GetObjectOptions{})
+	require.NoError(t, err)
+	got, err := io.ReadAll(obj)
+	require.NoError(t, err, "the same key still works and the object is there")
+	require.Equal(t, "kept", string(got))
+}
+
+func readWrite(bucket string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`
+}
