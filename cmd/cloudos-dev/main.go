@@ -24,6 +24,7 @@ func main() {
 	flag.StringVar(&cfg.ConsoleAddress, "console-address", cfg.ConsoleAddress, "address MinIO's web console listens on")
 	flag.StringVar(&cfg.ScannerSpeed, "scanner-speed", cfg.ScannerSpeed, "MinIO data-usage scanner speed: fastest, fast, default, slow, slowest (empty keeps MinIO's default)")
 	flag.StringVar(&cfg.MinIOBinary, "minio-binary", cfg.MinIOBinary, "MinIO server binary: a path, or a name looked up on $PATH")
+	flag.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level on stderr: trace, debug, info, warn or error (info shows MinIO's own log lines)")
 	flag.StringVar(&cfg.ReverseProxyAdmin, "reverse-proxy-admin", cfg.ReverseProxyAdmin, "URL of Caddy's admin API, e.g. http://127.0.0.1:2019 (empty: the node has no reverse proxy, and Expose says so)")
 	flag.StringVar(&cfg.ReverseProxyServer, "reverse-proxy-server", cfg.ReverseProxyServer, "Caddy HTTP server the routes go into (empty: the only server in Caddy's config)")
 	flag.StringVar(&cfg.ReverseProxyTLSIssuer, "reverse-proxy-tls-issuer", cfg.ReverseProxyTLSIssuer, "certificate issuer for exposed domains: internal (Caddy's local CA) or empty (Caddy's automatic ACME, e.g. Let's Encrypt)")

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -56,7 +57,10 @@ type Config struct {
 	// development) or "" (Caddy's automatic ACME certificates).
 	ReverseProxyTLSIssuer string
 
-	Logger hclog.Logger
+	// LogLevel of the host's log on stderr when Logger is nil (plugins'
+	// and MinIO's lines go through it too).
+	LogLevel string
+	Logger   hclog.Logger
 	// Out receives the status lines meant for the developer (stdout).
 	Out    io.Writer
 	Policy launcher.Policy
@@ -73,6 +77,7 @@ func DefaultConfig() Config {
 		MinIOBinary:    "minio",
 
 		ReverseProxyTLSIssuer: reverseproxy.TLSIssuerInternal,
+		LogLevel:              "warn",
 	}
 }
 
@@ -84,8 +89,16 @@ func (c Config) AddonSettings() (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state folder %q: %w", c.StateDir, err)
 	}
+	bin := c.MinIOBinary
+	if strings.ContainsRune(bin, filepath.Separator) {
+		// The add-on runs in its plugin folder: a relative path given to
+		// the host is relative to where the host runs.
+		if bin, err = filepath.Abs(bin); err != nil {
+			return nil, fmt.Errorf("MinIO binary %q: %w", c.MinIOBinary, err)
+		}
+	}
 	set := map[string]string{
-		"minio_binary":    c.MinIOBinary,
+		"minio_binary":    bin,
 		"data_dir":        filepath.Join(state, "objects"),
 		"env_file":        filepath.Join(state, "minio.env"),
 		"state_dir":       filepath.Join(state, "object-storage"),
@@ -119,7 +132,14 @@ type Server struct {
 // configuration. Nothing is started yet.
 func New(cfg Config) (*Server, error) {
 	if cfg.Logger == nil {
-		cfg.Logger = hclog.New(&hclog.LoggerOptions{Name: "cloudos-dev", Output: os.Stderr})
+		level := hclog.Info
+		if cfg.LogLevel != "" {
+			level = hclog.LevelFromString(cfg.LogLevel)
+		}
+		if level == hclog.NoLevel {
+			return nil, fmt.Errorf("--log-level %q: use trace, debug, info, warn or error", cfg.LogLevel)
+		}
+		cfg.Logger = hclog.New(&hclog.LoggerOptions{Name: "cloudos-dev", Output: os.Stderr, Level: level})
 	}
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout

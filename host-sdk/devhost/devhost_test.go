@@ -34,6 +34,11 @@ func TestAddonSettingsLiveUnderTheStateFolder(t *testing.T) {
 	got, err = cfg.AddonSettings()
 	require.NoError(t, err)
 	require.True(t, filepath.IsAbs(got["data_dir"]), "a relative --state-dir becomes absolute: %s", got["data_dir"])
+
+	cfg.MinIOBinary = ".tools/bin/minio"
+	got, err = cfg.AddonSettings()
+	require.NoError(t, err)
+	require.True(t, filepath.IsAbs(got["minio_binary"]), "a relative --minio-binary path becomes absolute (the add-on runs in its own folder): %s", got["minio_binary"])
 }
 
 func TestStartWithoutTheAddonSaysToBuild(t *testing.T) {

@@ -200,10 +200,16 @@ func (a *Addon) startInBackground() {
 // it, then reload", and a reload must then find it.
 func (a *Addon) retryIfMissing() {
 	a.mu.Lock()
-	sup, recent := a.sup, time.Since(a.lastTry) < 3*time.Second
+	sup, set, recent := a.sup, a.set, time.Since(a.lastTry) < 3*time.Second
 	a.mu.Unlock()
 	if sup == nil || recent || sup.Status().State != shared.StateNotInstalled {
 		return
+	}
+	if _, err := set.ResolveBinary(); err != nil {
+		a.mu.Lock()
+		a.lastTry = time.Now()
+		a.mu.Unlock()
+		return // still missing: nothing to try, nothing to log again
 	}
 	a.startInBackground()
 }
