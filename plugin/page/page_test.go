@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/quazzar/object-storage/host-sdk/panel"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -18,6 +19,14 @@ func baseState() State {
 		Endpoint: shared.Endpoint{S3URL: "http://127.0.0.1:9000", ConsoleURL: "http://127.0.0.1:9001", Region: "us-east-1"},
 		Now:      now,
 	}
+}
+
+// build builds the page and checks that the host's panel can render it.
+func build(t *testing.T, s State) shared.Page {
+	t.Helper()
+	p := Build(s)
+	require.NoError(t, panel.Validate(p), "the panel cannot render the page")
+	return p
 }
 
 func section(t *testing.T, p shared.Page, id string) shared.Section {
@@ -32,7 +41,7 @@ func section(t *testing.T, p shared.Page, id string) shared.Section {
 }
 
 func TestEmptyNode(t *testing.T) {
-	p := Build(baseState())
+	p := build(t, baseState())
 	require.Equal(t, shared.SchemaVersion, p.SchemaVersion)
 	require.Equal(t, "/storage/objects", p.Route)
 	require.Equal(t, 30, p.RefreshSeconds)
@@ -74,7 +83,7 @@ func TestNodeWithData(t *testing.T) {
 		{Name: "backup-agent", AccessKey: "quazzar-ABCDEFGHIJ", PolicyKind: shared.PolicyCustom, Status: "on", Managed: true, CreatedAt: now},
 		{Name: "", AccessKey: "someoneelse", PolicyKind: shared.PolicyInherited, Status: "on"},
 	}
-	p := Build(s)
+	p := build(t, s)
 	rows := section(t, p, "buckets").Table.Rows
 	require.Len(t, rows, 3)
 	require.Equal(t, "1.0 MiB / 3", rows[0].Cells["usage"].Text)
@@ -107,7 +116,7 @@ func TestNodeWithData(t *testing.T) {
 func TestBanners(t *testing.T) {
 	s := baseState()
 	s.Status = shared.Status{State: shared.StateNotInstalled, InstallCommand: "go install github.com/minio/minio@v1"}
-	p := Build(s)
+	p := build(t, s)
 	require.Equal(t, shared.LevelError, p.Banner.Level)
 	require.Contains(t, p.Banner.Text, "not installed")
 	require.Equal(t, "go install github.com/minio/minio@v1", p.Banner.Code)
@@ -117,7 +126,7 @@ func TestBanners(t *testing.T) {
 	require.Equal(t, "MinIO failed: 127.0.0.1:9000 is in use by another process", p.Banner.Text)
 
 	s.Status = shared.Status{State: shared.StateStarting}
-	require.Contains(t, Build(s).Banner.Text, "starting")
+	require.Contains(t, build(t, s).Banner.Text, "starting")
 }
 
 func TestSecretModal(t *testing.T) {
