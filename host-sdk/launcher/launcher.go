@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"maps"
 	"net/rpc"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
@@ -171,6 +172,7 @@ type instance struct {
 	client  *shared.Client
 	pid     int
 	release chan struct{} // frees the thread that forked the process
+	sockDir string        // the process's Unix socket folder
 	once    sync.Once
 }
 
@@ -316,12 +318,26 @@ func (p *Plugin) spawn(ctx context.Context) (*instance, error) {
 		return nil, err
 	}
 
+	// The plugin's Unix socket goes into a folder of its own, removed with
+	// the process: a plugin that is killed cannot remove its socket, and
+	// go-plugin would otherwise leave it in the system's temp folder.
+	// A Unix socket path has at most 107 bytes: under a long $TMPDIR, fall
+	// back to /tmp.
+	base := os.TempDir()
+	if len(base) > 48 {
+		base = "/tmp"
+	}
+	sockDir, err := os.MkdirTemp(base, "cloudos-"+p.man.ID+"-")
+	if err != nil {
+		return nil, fmt.Errorf("socket folder for plugin %s: %w", p.man.ID, err)
+	}
 	cmd := exec.Command(p.man.ExecutablePath(p.dir))
 	cmd.Dir = p.dir
+	cmd.Env = []string{plugin.EnvUnixSocketDir + "=" + sockDir} // go-plugin adds the host's environment
 	if p.pdeath {
 		setParentDeathSignal(cmd)
 	}
-	inst := &instance{cmd: cmd, release: make(chan struct{})}
+	inst := &instance{cmd: cmd, release: make(chan struct{}), sockDir: sockDir}
 	inst.gp = plugin.NewClient(&plugin.ClientConfig{
 		HandshakeConfig:  shared.Handshake,
 		Plugins:          shared.PluginMap(nil),
@@ -425,6 +441,7 @@ func (p *Plugin) discard(inst *instance, force bool) {
 		}
 		inst.gp.Kill()
 		close(inst.release)
+		_ = os.RemoveAll(inst.sockDir)
 	})
 }
 

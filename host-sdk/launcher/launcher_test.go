@@ -387,6 +387,15 @@ var pidRE = regexp.MustCompile(`pid (\d+)`)
 func startHost(t *testing.T, cmd *exec.Cmd) int {
 	t.Helper()
 	cmd.Stderr = testWriter{t}
+	// A host that is SIGKILLed cannot remove its plugins' socket folders:
+	// keep them in the test's own temp folder.
+	if cmd.Env == nil {
+		cmd.Env = os.Environ()
+	}
+	short, err := os.MkdirTemp("", "h") // Unix socket paths are short
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = os.RemoveAll(short) })
+	cmd.Env = append(cmd.Env, "TMPDIR="+short)
 	stdout, err := cmd.StdoutPipe()
 	require.NoError(t, err)
 	require.NoError(t, cmd.Start())
