@@ -17,9 +17,10 @@ import (
 
 // Manager creates, lists and revokes access keys. It keeps no secret: the
 // secret is in the create reply only. It remembers, in a file of the state
-// dir, each key's creation time (MinIO does not report it), and caches
-// embedded policies by access key (MinIO's list does not carry them and
-// the add-on never changes one); which keys exist always comes from MinIO.
+// dir, each of its keys' creation time and embedded policy (MinIO's list
+// reports neither, and reading a policy costs an encrypted call; the add-on
+// never changes one), so that a restarted add-on lists 200 keys at once;
+// which keys exist always comes from MinIO.
 type Manager struct {
 	admin    *minioadmin.Client
 	metaPath string
@@ -48,11 +49,30 @@ func New(admin *minioadmin.Client, stateDir string) (*Manager, error) {
 	case err != nil:
 		return nil, err
 	default:
-		if err := json.Unmarshal(b, &m.created); err != nil {
-			return nil, shared.Errorf(shared.CodeInternal, "%s is damaged (%v): move it away to start a new one", m.metaPath, err)
+		var meta map[string]keyMeta
+		if err := json.Unmarshal(b, &meta); err != nil {
+			// The first format kept creation times only.
+			var times map[string]time.Time
+			if json.Unmarshal(b, &times) != nil {
+				return nil, shared.Errorf(shared.CodeInternal, "%s is damaged (%v): move it away to start a new one", m.metaPath, err)
+			}
+			meta = map[string]keyMeta{}
+			for ak, t := range times {
+				meta[ak] = keyMeta{Created: t}
+			}
+		}
+		for ak, km := range meta {
+			m.created[ak] = km.Created
+			m.policies[ak] = km.Policy
 		}
 	}
 	return m, nil
+}
+
+// keyMeta is what keys.json keeps of one key: nothing secret.
+type keyMeta struct {
+	Created time.Time `json:"created"`
+	Policy  string    `json:"policy,omitempty"`
 }
 
 // Create makes a service account named req.Name and returns its secret,
@@ -163,7 +183,7 @@ func (m *Manager) List(ctx context.Context) ([]shared.Key, error) {
 	var missing []string
 	m.mu.Lock()
 	for _, a := range accounts {
-		if _, ok := m.policies[a.AccessKey]; !ok && !a.ImpliedPolicy {
+		if m.policies[a.AccessKey] == "" && !a.ImpliedPolicy {
 			missing = append(missing, a.AccessKey)
 		}
 	}
@@ -257,7 +277,11 @@ func (m *Manager) Revoke(ctx context.Context, accessKey string) error {
 }
 
 func (m *Manager) saveLocked() error {
-	b, err := json.MarshalIndent(m.created, "", "  ")
+	meta := make(map[string]keyMeta, len(m.created))
+	for ak, t := range m.created {
+		meta[ak] = keyMeta{Created: t, Policy: m.policies[ak]}
+	}
+	b, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -237,4 +239,40 @@ func TestOtherServiceAccountsListedNotRevoked(t *testing.T) {
 	require.Contains(t, err.Error(), "not created by Cloud OS")
 	_, err = client(t, e.srv, "grafana-made-by-mc", "a-secret-of-mc-1234").ListBuckets(ctx)
 	require.NoError(t, err, "the other key still works")
+}
+
+// TestRestartKeepsPolicies: a new manager on the same state dir (a
+// restarted add-on) lists its keys' policies without reading each one
+// from MinIO again: one encrypted call for the whole list.
+func TestRestartKeepsPolicies(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	ctx := context.Background()
+	for i := range 5 {
+		_, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: fmt.Sprintf("k%d", i), Policy: ReadOnlyPolicy("photos")})
+		require.NoError(t, err)
+	}
+	admin, err := minioadmin.New(minioadmin.Config{Endpoint: e.srv.Address, AccessKey: e.srv.AccessKey, SecretKey: e.srv.SecretKey})
+	require.NoError(t, err)
+	restarted, err := New(admin, filepath.Dir(e.m.metaPath))
+	require.NoError(t, err)
+	keys, err := restarted.List(ctx)
+	require.NoError(t, err)
+	require.Len(t, keys, 5)
+	for _, k := range keys {
+		require.Equal(t, shared.PolicyCustom, k.PolicyKind)
+		require.Contains(t, k.Policy, "arn:aws:s3:::photos/*")
+		require.False(t, k.CreatedAt.IsZero())
+	}
+	require.Equal(t, uint64(1), admin.Stats().Calls, "one list call, no per-key reads")
+
+	// The first format of keys.json (creation times only) still loads.
+	old := `{"quazzar-AAAAAAAAAA":"2026-11-29T12:00:00Z"}`
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys.json"), []byte(old), 0o600))
+	_, err = New(admin, dir)
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "keys.json"), []byte("{nope"), 0o600))
+	_, err = New(admin, dir)
+	require.ErrorContains(t, err, "damaged")
 }
