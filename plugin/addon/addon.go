@@ -275,8 +275,14 @@ func usageSource(admin *minioadmin.Client) usage.Source {
 // refreshVisibility re-reads bucket policies on the usage interval, so a
 // policy set in the console or with mc shows up as custom; it also checks
 // that the exposure route is still in the proxy.
+// The first round runs at once, so that the first listing after a start
+// finds every bucket's visibility cached.
 func (a *Addon) refreshVisibility(ctx context.Context, svc *services) {
 	for {
+		if err := svc.buckets.Refresh(ctx); err != nil && ctx.Err() == nil {
+			a.log.Debug("bucket policy refresh failed", "error", err)
+		}
+		a.ensureExposure(ctx)
 		a.mu.Lock()
 		d := a.set.UsageInterval
 		a.mu.Unlock()
@@ -285,10 +291,6 @@ func (a *Addon) refreshVisibility(ctx context.Context, svc *services) {
 			return
 		case <-time.After(d):
 		}
-		if err := svc.buckets.Refresh(ctx); err != nil && ctx.Err() == nil {
-			a.log.Debug("bucket policy refresh failed", "error", err)
-		}
-		a.ensureExposure(ctx)
 	}
 }
 

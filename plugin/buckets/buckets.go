@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"sort"
 	"sync"
 	"time"
@@ -30,11 +31,15 @@ type Manager struct {
 
 	mu  sync.Mutex
 	vis map[string]shared.Visibility
+	// changes counts the add-on's own changes per bucket, so that a
+	// refresh that read a policy before a change does not undo it in the
+	// cache.
+	changes map[string]uint64
 }
 
 // New returns a Manager over an S3 client with root credentials.
 func New(s3 *minio.Client) *Manager {
-	return &Manager{s3: s3, vis: map[string]shared.Visibility{}}
+	return &Manager{s3: s3, vis: map[string]shared.Visibility{}, changes: map[string]uint64{}}
 }
 
 // ParseVisibility checks a visibility input: only private and public can be
@@ -136,6 +141,7 @@ func (m *Manager) Delete(ctx context.Context, name string, force bool) (int, err
 	}
 	m.mu.Lock()
 	delete(m.vis, name)
+	m.changes[name]++
 	m.mu.Unlock()
 	return removed, nil
 }
@@ -212,6 +218,9 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 // Refresh re-reads every bucket's policy (a few at a time) so that changes
 // made outside the add-on show up, and forgets buckets that are gone.
 func (m *Manager) Refresh(ctx context.Context) error {
+	m.mu.Lock()
+	before := maps.Clone(m.changes)
+	m.mu.Unlock()
 	bs, err := m.s3.ListBuckets(ctx)
 	if err != nil {
 		return s3Error(err, "")
@@ -238,6 +247,15 @@ func (m *Manager) Refresh(ctx context.Context) error {
 	}
 	wg.Wait()
 	m.mu.Lock()
+	for name, n := range m.changes {
+		if before[name] != n { // changed by the add-on meanwhile: keep that
+			if v, ok := m.vis[name]; ok {
+				fresh[name] = v
+			} else {
+				delete(fresh, name)
+			}
+		}
+	}
 	m.vis = fresh
 	m.mu.Unlock()
 	return nil
@@ -246,6 +264,7 @@ func (m *Manager) Refresh(ctx context.Context) error {
 func (m *Manager) setVis(name string, v shared.Visibility) {
 	m.mu.Lock()
 	m.vis[name] = v
+	m.changes[name]++
 	m.mu.Unlock()
 }
 

@@ -2,10 +2,12 @@ package buckets
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
@@ -182,4 +184,46 @@ func TestCreateBadInput(t *testing.T) {
 	bs, err := c.ListBuckets(ctx)
 	require.NoError(t, err)
 	require.Len(t, bs, 1, "bad input created nothing")
+}
+
+// TestRefreshDoesNotUndoChanges: a background refresh that read a policy
+// before the add-on changed it must not put the old visibility back in the
+// cache.
+func TestRefreshDoesNotUndoChanges(t *testing.T) {
+	t.Parallel()
+	m, _, _ := setup(t)
+	ctx := context.Background()
+	for i := range 30 {
+		_, err := m.Create(ctx, fmt.Sprintf("b%02d", i), shared.Private)
+		require.NoError(t, err)
+	}
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				_ = m.Refresh(ctx)
+			}
+		}
+	}()
+	want := shared.Private
+	for range 20 {
+		if want == shared.Private {
+			want = shared.Public
+		} else {
+			want = shared.Private
+		}
+		_, err := m.SetVisibility(ctx, "b07", want, false)
+		require.NoError(t, err)
+		time.Sleep(15 * time.Millisecond) // let a refresh that started before finish
+		list, err := m.List(ctx)
+		require.NoError(t, err)
+		require.Equal(t, want, list[7].Visibility, "the cache lost the change")
+	}
+	close(stop)
+	<-done
 }
