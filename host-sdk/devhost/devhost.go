@@ -144,6 +144,9 @@ func New(cfg Config) (*Server, error) {
 	if cfg.Out == nil {
 		cfg.Out = os.Stdout
 	}
+	if err := checkLoopback(cfg.Listen); err != nil {
+		return nil, err
+	}
 	if cfg.PluginsDir == "" {
 		return nil, errors.New("no plugins folder given: pass --plugins (make build writes bin/plugins)")
 	}
@@ -179,6 +182,22 @@ func New(cfg Config) (*Server, error) {
 	}
 	ph.Handle("GET /api/plugins/{id}/state", stateHandler(host, panel.DefaultCallTimeout))
 	return &Server{cfg: cfg, log: cfg.Logger, out: cfg.Out, Host: host, panel: ph, printed: make(chan struct{}), stop: make(chan struct{})}, nil
+}
+
+// checkLoopback refuses a panel address that is not on the loopback: the
+// development panel has no login.
+func checkLoopback(addr string) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("--listen %q: %w; use host:port such as 127.0.0.1:8080", addr, err)
+	}
+	if host == "localhost" {
+		return nil
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsLoopback() {
+		return nil
+	}
+	return fmt.Errorf("--listen %q: the development panel has no login, so it only listens on a loopback address such as 127.0.0.1:8080", addr)
 }
 
 // Handler is the panel: HTML pages and the JSON API.

@@ -61,3 +61,22 @@ func TestStartWithoutTheAddonSaysToBuild(t *testing.T) {
 	err = devhost.Run(context.Background(), cfg)
 	require.ErrorContains(t, err, "read plugins folder")
 }
+
+func TestPanelOnlyOnLoopback(t *testing.T) {
+	t.Parallel()
+	for _, addr := range []string{"0.0.0.0:8080", ":8080", "192.0.2.1:8080", "example.com:80", "nonsense"} {
+		cfg := devhost.DefaultConfig()
+		cfg.StateDir = filepath.Join(t.TempDir(), "state")
+		cfg.Listen = addr
+		_, err := devhost.New(cfg)
+		require.Error(t, err, addr)
+		require.Contains(t, err.Error(), "--listen", addr)
+	}
+	for _, addr := range []string{"127.0.0.1:0", "[::1]:0", "localhost:0"} {
+		cfg := devhost.DefaultConfig()
+		cfg.StateDir = filepath.Join(t.TempDir(), "state")
+		cfg.Listen = addr
+		_, err := devhost.New(cfg)
+		require.NoError(t, err, addr)
+	}
+}
