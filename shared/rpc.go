@@ -3,7 +3,6 @@ package shared
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"net/rpc"
 	"reflect"
 	"sync"
@@ -93,10 +92,6 @@ type Client struct {
 	// service is the net/rpc service name: "Plugin" (default) or "Host".
 	service string
 }
-
-// NewClient wraps a net/rpc client; used by tests and by hosts that do not
-// go through go-plugin's Dispense.
-func NewClient(c *rpc.Client) *Client { return &Client{rpc: c} }
 
 // Broker is go-plugin's connection multiplexer of this plugin, over which
 // the host serves its own API to the plugin.
@@ -220,12 +215,6 @@ type RPCServer struct {
 	hostOnce sync.Once
 }
 
-// NewRPCServer wraps an implementation; used by tests.
-func NewRPCServer(impl any) *RPCServer { return &RPCServer{impl: impl} }
-
-// Broker is go-plugin's connection multiplexer to the host.
-func (s *RPCServer) Broker() *plugin.MuxBroker { return s.broker }
-
 func serve[I, Req, Resp any](s *RPCServer, a Args, r *Reply, f func(I, context.Context, Req) (Resp, error)) error {
 	impl, ok := s.impl.(I)
 	if !ok {
@@ -316,7 +305,4 @@ func (s *RPCServer) Unexpose(a Args, r *Reply) error {
 var (
 	_ Lifecycle     = (*Client)(nil)
 	_ StorageModule = (*Client)(nil)
-	_ fmt.Stringer  = Code("")
 )
-
-func (c Code) String() string { return string(c) }
