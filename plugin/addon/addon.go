@@ -438,10 +438,7 @@ func (a *Addon) ListBuckets(ctx context.Context, req shared.ListBucketsRequest) 
 func (a *Addon) CreateBucket(ctx context.Context, req shared.CreateBucketRequest) (shared.Bucket, error) {
 	// Input is checked before anything else, so bad input gets its own
 	// message even while MinIO is down.
-	if err := buckets.ValidateName(req.Name); err != nil {
-		return shared.Bucket{}, err
-	}
-	if _, err := buckets.ParseVisibility(req.Visibility); err != nil {
+	if err := buckets.CheckInput(req.Name, req.Visibility); err != nil {
 		return shared.Bucket{}, err
 	}
 	svc, err := a.services()
@@ -457,10 +454,7 @@ func (a *Addon) CreateBucket(ctx context.Context, req shared.CreateBucketRequest
 }
 
 func (a *Addon) SetBucketVisibility(ctx context.Context, req shared.SetBucketVisibilityRequest) (shared.Bucket, error) {
-	if err := buckets.ValidateName(req.Name); err != nil {
-		return shared.Bucket{}, err
-	}
-	if _, err := buckets.ParseVisibility(req.Visibility); err != nil {
+	if err := buckets.CheckInput(req.Name, req.Visibility); err != nil {
 		return shared.Bucket{}, err
 	}
 	svc, err := a.services()

@@ -54,15 +54,20 @@ func ParseVisibility(v shared.Visibility) (shared.Visibility, error) {
 	return "", shared.FieldError("visibility", "visibility %q is not known: choose private or public", v)
 }
 
+// CheckInput checks a bucket name and a chosen visibility, before any call.
+func CheckInput(name string, vis shared.Visibility) error {
+	if err := ValidateName(name); err != nil {
+		return err
+	}
+	_, err := ParseVisibility(vis)
+	return err
+}
+
 // Create makes a bucket with the given visibility. An existing bucket is a
 // conflict. If attaching the public policy fails, the new bucket is removed
 // again so that nothing is left half-made.
 func (m *Manager) Create(ctx context.Context, name string, vis shared.Visibility) (Info, error) {
-	if err := ValidateName(name); err != nil {
-		return Info{}, err
-	}
-	vis, err := ParseVisibility(vis)
-	if err != nil {
+	if err := CheckInput(name, vis); err != nil {
 		return Info{}, err
 	}
 	if err := m.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
@@ -92,11 +97,7 @@ func (m *Manager) Visibility(ctx context.Context, name string) (shared.Visibilit
 // SetVisibility makes a bucket private or public. A custom policy (set
 // outside the add-on) is kept unless overwrite is true.
 func (m *Manager) SetVisibility(ctx context.Context, name string, vis shared.Visibility, overwrite bool) (Info, error) {
-	if err := ValidateName(name); err != nil {
-		return Info{}, err
-	}
-	vis, err := ParseVisibility(vis)
-	if err != nil {
+	if err := CheckInput(name, vis); err != nil {
 		return Info{}, err
 	}
 	cur, err := m.Visibility(ctx, name)
