@@ -11,11 +11,9 @@ package envfile
 import (
 	"bufio"
 	"bytes"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/big"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/quazzar/object-storage/plugin/randtext"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -57,34 +56,19 @@ func (c Credentials) GoString() string { return c.String() }
 // IsZero reports whether no credentials are set.
 func (c Credentials) IsZero() bool { return c.User == "" && c.Password == "" }
 
-const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
-
 // Generate returns fresh root credentials from crypto/rand: a user name
 // "quazzar-" followed by random lowercase letters and digits, and a password
 // of PasswordLength letters and digits (about 285 bits).
 func Generate() (Credentials, error) {
-	user, err := randomString("abcdefghijklmnopqrstuvwxyz0123456789", UserLength-len("quazzar-"))
+	user, err := randtext.String(randtext.LowerDigits, UserLength-len("quazzar-"))
 	if err != nil {
 		return Credentials{}, err
 	}
-	pw, err := randomString(alnum, PasswordLength)
+	pw, err := randtext.String(randtext.Alnum, PasswordLength)
 	if err != nil {
 		return Credentials{}, err
 	}
 	return Credentials{User: "quazzar-" + user, Password: pw}, nil
-}
-
-func randomString(alphabet string, n int) (string, error) {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(alphabet)))
-	for i := range b {
-		k, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			return "", fmt.Errorf("read random bytes for credentials: %w", err)
-		}
-		b[i] = alphabet[k.Int64()]
-	}
-	return string(b), nil
 }
 
 // Entry is one KEY=VALUE of an env file.

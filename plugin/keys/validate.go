@@ -4,15 +4,14 @@ package keys
 
 import (
 	"bytes"
-	"crypto/rand"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"strings"
 	"time"
 
+	"github.com/quazzar/object-storage/plugin/randtext"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -25,8 +24,8 @@ const (
 	MaxExpiry         = 365 * 24 * time.Hour
 	// AccessKeyPrefix marks the keys this add-on made.
 	AccessKeyPrefix = "quazzar-"
-	accessKeyChars  = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
-	secretChars     = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+	accessKeyChars  = randtext.UpperDigits
+	secretChars     = randtext.Alnum
 	accessKeyRandom = 10
 	secretLen       = 40
 )
@@ -101,12 +100,12 @@ func ParseExpiry(s string, now time.Time) (time.Time, error) {
 
 // NewAccessKey draws quazzar-XXXXXXXXXX with crypto/rand.
 func NewAccessKey() (string, error) {
-	s, err := randomString(accessKeyChars, accessKeyRandom)
+	s, err := randtext.String(accessKeyChars, accessKeyRandom)
 	return AccessKeyPrefix + s, err
 }
 
 // NewSecret draws a 40-character secret with crypto/rand.
-func NewSecret() (string, error) { return randomString(secretChars, secretLen) }
+func NewSecret() (string, error) { return randtext.String(secretChars, secretLen) }
 
 // IsManaged reports whether an access key has the shape of the keys this
 // add-on makes.
@@ -121,19 +120,6 @@ func IsManaged(accessKey string) bool {
 		}
 	}
 	return true
-}
-
-func randomString(alphabet string, n int) (string, error) {
-	b := make([]byte, n)
-	max := big.NewInt(int64(len(alphabet)))
-	for i := range b {
-		k, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			return "", fmt.Errorf("draw random characters: %w", err)
-		}
-		b[i] = alphabet[k.Int64()]
-	}
-	return string(b), nil
 }
 
 // ValidatePolicy checks an IAM policy document before it is sent to MinIO:
