@@ -12,6 +12,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/quazzar/object-storage/plugin/atomicfile"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -62,7 +63,7 @@ func WriteRecord(stateDir string, r Record) error {
 	if err != nil {
 		return err
 	}
-	return writeAtomic(filepath.Join(stateDir, StateFileName), append(b, '\n'))
+	return atomicfile.Write(filepath.Join(stateDir, StateFileName), append(b, '\n'), 0o600)
 }
 
 func removeRecord(stateDir string) error {
@@ -71,35 +72,6 @@ func removeRecord(stateDir string) error {
 		return fmt.Errorf("remove state file: %w", err)
 	}
 	return nil
-}
-
-func writeAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file in %s: %w", dir, err)
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("fsync %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename %s to %s: %w", tmp.Name(), path, err)
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }
 
 // acquireLock takes an exclusive flock on the lock file in stateDir, so that
