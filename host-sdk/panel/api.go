@@ -19,34 +19,34 @@ var actionID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 
 // servePageJSON answers GET /api/plugins/{id}/page: the page's schema.
 func (h *Handler) servePageJSON(w http.ResponseWriter, r *http.Request) {
+	if _, page, ok := h.loadPage(w, r); ok {
+		writeJSON(w, http.StatusOK, page)
+	}
+}
+
+// loadPage finds the plugin of the request and asks it for its page; on
+// failure it has answered with a JSON error.
+func (h *Handler) loadPage(w http.ResponseWriter, r *http.Request) (Plugin, shared.Page, bool) {
 	p, ok := h.lookup(w, r)
 	if !ok {
-		return
+		return Plugin{}, shared.Page{}, false
 	}
 	page, err := h.page(r.Context(), p)
 	if err != nil {
 		res, status := errorResult(err)
 		writeJSON(w, status, res)
-		return
+		return Plugin{}, shared.Page{}, false
 	}
-	writeJSON(w, http.StatusOK, page)
+	return p, page, true
 }
 
 // serveFragment answers GET /api/plugins/{id}/fragment: the page's content
 // as HTML, which the page swaps in when it refreshes. Errors are JSON, so
 // that the page keeps what it shows and says why it could not refresh.
 func (h *Handler) serveFragment(w http.ResponseWriter, r *http.Request) {
-	p, ok := h.lookup(w, r)
-	if !ok {
-		return
+	if p, page, ok := h.loadPage(w, r); ok {
+		h.writeHTML(w, http.StatusOK, "content", contentOf(p, page))
 	}
-	page, err := h.page(r.Context(), p)
-	if err != nil {
-		res, status := errorResult(err)
-		writeJSON(w, status, res)
-		return
-	}
-	h.writeHTML(w, http.StatusOK, "content", contentOf(p, page))
 }
 
 // serveAction answers POST /api/plugins/{id}/actions/{action}: the body is

@@ -61,30 +61,21 @@ type Option func(*Options)
 // WithOptions sets every non-zero field of o.
 func WithOptions(o Options) Option {
 	return func(d *Options) {
-		if o.ReadyTimeout > 0 {
-			d.ReadyTimeout = o.ReadyTimeout
-		}
-		if o.StopGrace > 0 {
-			d.StopGrace = o.StopGrace
-		}
-		if o.BackoffMin > 0 {
-			d.BackoffMin = o.BackoffMin
-		}
-		if o.BackoffMax > 0 {
-			d.BackoffMax = o.BackoffMax
-		}
-		if o.CrashLoopCount > 0 {
-			d.CrashLoopCount = o.CrashLoopCount
-		}
-		if o.CrashLoopWindow > 0 {
-			d.CrashLoopWindow = o.CrashLoopWindow
-		}
-		if o.HealthInterval > 0 {
-			d.HealthInterval = o.HealthInterval
-		}
-		if o.LogMaxBytes > 0 {
-			d.LogMaxBytes = o.LogMaxBytes
-		}
+		override(&d.ReadyTimeout, o.ReadyTimeout)
+		override(&d.StopGrace, o.StopGrace)
+		override(&d.BackoffMin, o.BackoffMin)
+		override(&d.BackoffMax, o.BackoffMax)
+		override(&d.CrashLoopCount, o.CrashLoopCount)
+		override(&d.CrashLoopWindow, o.CrashLoopWindow)
+		override(&d.HealthInterval, o.HealthInterval)
+		override(&d.LogMaxBytes, o.LogMaxBytes)
+	}
+}
+
+// override sets *dst to v when v is positive.
+func override[T int | int64 | time.Duration](dst *T, v T) {
+	if v > 0 {
+		*dst = v
 	}
 }
 
