@@ -20,7 +20,7 @@ import (
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -44,11 +44,11 @@ func baInstall(t *testing.T, root string, p baPlugin, defaults map[string]string
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	exe := filepath.Join(dir, p.id)
 	cmd := exec.Command(baGoTool(), "build", "-o", exe, p.pkg)
-	cmd.Dir = testtools.ModuleRoot()
+	cmd.Dir = testkit.ModuleRoot()
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "go build %s: %s", p.pkg, out)
 
-	template := filepath.Join(testtools.ModuleRoot(), p.template)
+	template := filepath.Join(testkit.ModuleRoot(), p.template)
 	if len(defaults) > 0 {
 		raw, err := os.ReadFile(template)
 		require.NoError(t, err)
@@ -78,7 +78,7 @@ func baGoTool() string {
 
 // baLog is the host's log, JSON lines, safe for concurrent writes. It is
 // printed to the test log when the test fails.
-type baLog struct{ testtools.Buffer }
+type baLog struct{ testkit.Buffer }
 
 // Entries are the log lines as JSON objects (lines that are not JSON are
 // left out).
@@ -103,12 +103,12 @@ func baStart(t *testing.T, pluginsDir string, edit func(*devhost.Config)) (*devh
 	logs := &baLog{}
 	var out bytes.Buffer
 	cfg := devhost.DefaultConfig()
-	cfg.Listen = testtools.FreeAddr(t)
+	cfg.Listen = testkit.FreeAddr(t)
 	cfg.StateDir = filepath.Join(t.TempDir(), "state")
 	cfg.PluginsDir = pluginsDir
-	cfg.S3Address = testtools.FreeAddr(t)
-	cfg.ConsoleAddress = testtools.FreeAddr(t)
-	cfg.MinIOBinary = testtools.Require(t, "minio")
+	cfg.S3Address = testkit.FreeAddr(t)
+	cfg.ConsoleAddress = testkit.FreeAddr(t)
+	cfg.MinIOBinary = testkit.Require(t, "minio")
 	cfg.Logger = hclog.New(&hclog.LoggerOptions{Name: "host", Output: logs, JSONFormat: true, Level: hclog.Info})
 	cfg.Out = &out
 	if edit != nil {

@@ -16,8 +16,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/browsertest"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/browsertest"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -239,7 +239,7 @@ func uiKeepDoc(t *testing.T, path, doc string) {
 	}
 	b, err := os.ReadFile(path)
 	require.NoError(t, err)
-	dir := filepath.Join(testtools.ModuleRoot(), "docs")
+	dir := filepath.Join(testkit.ModuleRoot(), "docs")
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, doc), b, 0o644))
 	t.Logf("docs screenshot: %s", filepath.Join(dir, doc))

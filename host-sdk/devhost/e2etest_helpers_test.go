@@ -20,7 +20,7 @@ import (
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/envfile"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -32,7 +32,7 @@ type uiHost struct {
 	URL       string // the panel's base URL
 	S3Address string
 	StateDir  string
-	out       *testtools.Buffer
+	out       *testkit.Buffer
 }
 
 // uiStartHost builds the add-on into a temporary plugins folder (stamped
@@ -42,7 +42,7 @@ type uiHost struct {
 // that is printed when the test fails.
 func uiStartHost(t testing.TB) *uiHost {
 	t.Helper()
-	minioBin := testtools.Require(t, "minio")
+	minioBin := testkit.Require(t, "minio")
 	plugins := t.TempDir()
 	uiBuildAddon(t, plugins)
 
@@ -57,13 +57,13 @@ func uiStartHost(t testing.TB) *uiHost {
 			uiDumpLog(t, filepath.Join(state, "object-storage", "minio.log"))
 		}
 	})
-	out := &testtools.Buffer{}
+	out := &testkit.Buffer{}
 	cfg := devhost.Config{
-		Listen:         testtools.FreeAddr(t),
+		Listen:         testkit.FreeAddr(t),
 		StateDir:       state,
 		PluginsDir:     plugins,
-		S3Address:      testtools.FreeAddr(t),
-		ConsoleAddress: testtools.FreeAddr(t),
+		S3Address:      testkit.FreeAddr(t),
+		ConsoleAddress: testkit.FreeAddr(t),
 		ScannerSpeed:   "fastest",
 		UsageInterval:  "1s",
 		MinIOBinary:    minioBin,
@@ -104,10 +104,10 @@ func uiBuildAddon(t testing.TB, root string) {
 		goTool = filepath.Join(g, "bin", "go")
 	}
 	cmd := exec.Command(goTool, "build", "-o", exe, "./cmd/object-storage")
-	cmd.Dir = testtools.ModuleRoot()
+	cmd.Dir = testkit.ModuleRoot()
 	out, err := cmd.CombinedOutput()
 	require.NoError(t, err, "go build ./cmd/object-storage: %s", out)
-	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), "plugin.json"), exe, filepath.Join(dir, manifest.FileName)))
+	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), "plugin.json"), exe, filepath.Join(dir, manifest.FileName)))
 }
 
 func uiDumpLog(t testing.TB, path string) {
@@ -227,7 +227,7 @@ func uiAWS(t *testing.T, home, endpoint, accessKey, secret string, args ...strin
 	t.Helper()
 	exe := "/usr/bin/aws"
 	if _, err := os.Stat(exe); err != nil {
-		exe = testtools.Require(t, "aws")
+		exe = testkit.Require(t, "aws")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()

@@ -17,10 +17,10 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/caddytest"
 	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/caddytest"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -40,7 +40,7 @@ func baAWSCLI(t *testing.T) string {
 	if _, err := os.Stat("/usr/bin/aws"); err == nil {
 		return "/usr/bin/aws"
 	}
-	return testtools.Require(t, "aws")
+	return testkit.Require(t, "aws")
 }
 
 // baAction posts one page action through the panel's JSON API and returns

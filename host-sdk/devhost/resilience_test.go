@@ -21,7 +21,7 @@ import (
 	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -116,11 +116,11 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	require.NoError(t, os.MkdirAll(next, 0o755))
 	exe := filepath.Join(next, devhost.AddonID)
 	build := exec.Command("go", "build", "-trimpath", "-o", exe, "./cmd/object-storage")
-	build.Dir = testtools.ModuleRoot()
+	build.Dir = testkit.ModuleRoot()
 	out, err := build.CombinedOutput()
 	require.NoError(t, err, "%s", out)
 	man := filepath.Join(next, manifest.FileName)
-	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), "plugin.json"), exe, man))
+	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), "plugin.json"), exe, man))
 	var m map[string]any
 	b, err := os.ReadFile(man)
 	require.NoError(t, err)

@@ -18,7 +18,8 @@ import (
 
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
+	"github.com/quazzar/object-storage/plugin/settings/settingstest"
 )
 
 // programs are built once per test binary, into binDir.
@@ -65,7 +66,7 @@ func binary(t testing.TB, name string) string {
 			args = append(args, pkg)
 		}
 		cmd := exec.Command(goTool(), args...)
-		cmd.Dir = testtools.ModuleRoot()
+		cmd.Dir = testkit.ModuleRoot()
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			build.err = fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
@@ -92,7 +93,7 @@ func pluginDir(t testing.TB, root, name string) string {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	exe := filepath.Join(dir, name)
 	copyFile(t, binary(t, name), exe)
-	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), templates[name]), exe, filepath.Join(dir, manifest.FileName)))
+	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), templates[name]), exe, filepath.Join(dir, manifest.FileName)))
 	return dir
 }
 
@@ -112,15 +113,7 @@ func copyFile(t testing.TB, from, to string) {
 // MinIO binary that does not exist, so that no MinIO is started.
 func addonSettings(t testing.TB) map[string]string {
 	t.Helper()
-	state := t.TempDir()
-	return map[string]string{
-		"minio_binary":    filepath.Join(state, "no-such-minio"),
-		"data_dir":        filepath.Join(state, "objects"),
-		"env_file":        filepath.Join(state, "minio.env"),
-		"state_dir":       filepath.Join(state, "object-storage"),
-		"s3_address":      testtools.FreeAddr(t),
-		"console_address": testtools.FreeAddr(t),
-	}
+	return settingstest.Map(t, filepath.Join(t.TempDir(), "no-such-minio"), nil)
 }
 
 // fastPolicy restarts quickly so that tests of the restart policy are short.

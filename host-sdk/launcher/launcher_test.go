@@ -19,7 +19,7 @@ import (
 
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -137,7 +137,7 @@ func scriptPlugin(t *testing.T, root, script string) string {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	exe := filepath.Join(dir, "crasher")
 	require.NoError(t, os.WriteFile(exe, []byte(script), 0o755))
-	require.NoError(t, manifest.StampFile(filepath.Join(testtools.ModuleRoot(), templates["crasher"]), exe, filepath.Join(dir, manifest.FileName)))
+	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), templates["crasher"]), exe, filepath.Join(dir, manifest.FileName)))
 	return dir
 }
 
@@ -325,7 +325,7 @@ func TestHostKilledLeavesNoPlugin(t *testing.T) {
 			s := addonSettings(t)
 			return exec.Command(binary(t, "cloudos-dev"), "--plugins", root, "--state-dir", t.TempDir(),
 				"--minio-binary", s["minio_binary"], "--s3-address", s["s3_address"], "--console-address", s["console_address"],
-				"--listen", testtools.FreeAddr(t))
+				"--listen", testkit.FreeAddr(t))
 		}},
 		{"plugin watchdog alone", func(t *testing.T) *exec.Cmd {
 			root := t.TempDir()
@@ -364,7 +364,7 @@ func TestDevHostStopsPluginsOnSignal(t *testing.T) {
 			s := addonSettings(t)
 			cmd := exec.Command(binary(t, "cloudos-dev"), "--plugins", root, "--state-dir", t.TempDir(),
 				"--minio-binary", s["minio_binary"], "--s3-address", s["s3_address"], "--console-address", s["console_address"],
-				"--listen", testtools.FreeAddr(t))
+				"--listen", testkit.FreeAddr(t))
 			pid := startHost(t, cmd)
 			require.NoError(t, cmd.Process.Signal(sig))
 			done := make(chan error, 1)

@@ -11,7 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 )
 
 const goodSum = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
@@ -53,7 +53,7 @@ func TestParseAcceptsGoodManifest(t *testing.T) {
 
 func TestParseAcceptsRepositoryManifestTemplate(t *testing.T) {
 	t.Parallel()
-	data, err := os.ReadFile(filepath.Join(testtools.ModuleRoot(), "plugin.json"))
+	data, err := os.ReadFile(filepath.Join(testkit.ModuleRoot(), "plugin.json"))
 	require.NoError(t, err)
 	var m manifest.Manifest
 	require.NoError(t, json.Unmarshal(data, &m))

@@ -11,8 +11,8 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/browsertest"
 	"github.com/quazzar/object-storage/host-sdk/panel"
+	"github.com/quazzar/object-storage/internal/browsertest"
 )
 
 // js quotes s as a JavaScript string literal.

@@ -15,8 +15,8 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/caddytest"
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
+	"github.com/quazzar/object-storage/internal/caddytest"
 	"github.com/quazzar/object-storage/plugin/miniotest"
 	"github.com/quazzar/object-storage/shared"
 )

@@ -18,9 +18,9 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/caddytest"
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/caddytest"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/miniotest"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -360,7 +360,7 @@ func TestCaddyIDPrefixSeparatesOwners(t *testing.T) {
 func TestCaddyUnreachable(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	admin := "http://" + testtools.FreeAddr(t) // nothing listens there
+	admin := "http://" + testkit.FreeAddr(t) // nothing listens there
 	p, err := reverseproxy.New(reverseproxy.Config{AdminURL: admin})
 	require.NoError(t, err)
 

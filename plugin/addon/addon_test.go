@@ -18,38 +18,31 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/plugin/settings/settingstest"
 	"github.com/quazzar/object-storage/shared"
 )
 
 type fixture struct {
 	a        *Addon
 	settings map[string]string
-	logs     *testtools.Buffer
-	dir      string
+	logs     *testkit.Buffer
 }
 
 // start configures a real add-on on a real MinIO in a temporary folder and
 // waits until it is running. It is stopped when the test ends.
 func start(t testing.TB, extra map[string]string) *fixture {
 	t.Helper()
-	bin := testtools.Require(t, "minio")
-	dir := t.TempDir()
-	set := map[string]string{
-		settings.KeyMinIOBinary:    bin,
-		settings.KeyDataDir:        filepath.Join(dir, "objects"),
-		settings.KeyEnvFile:        filepath.Join(dir, "etc", "minio.env"),
-		settings.KeyStateDir:       filepath.Join(dir, "state"),
-		settings.KeyS3Address:      testtools.FreeAddr(t),
-		settings.KeyConsoleAddress: testtools.FreeAddr(t),
-		settings.KeyScannerSpeed:   "fastest",
-		settings.KeyUsageInterval:  "1s",
-	}
+	bin := testkit.Require(t, "minio")
+	set := settingstest.Map(t, bin, map[string]string{
+		settings.KeyScannerSpeed:  "fastest",
+		settings.KeyUsageInterval: "1s",
+	})
 	for k, v := range extra {
 		set[k] = v
 	}
-	logs := &testtools.Buffer{}
+	logs := &testkit.Buffer{}
 	a := New(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
 	_, err := a.Configure(context.Background(), shared.ConfigureRequest{Settings: set})
 	require.NoError(t, err)
@@ -58,7 +51,7 @@ func start(t testing.TB, extra map[string]string) *fixture {
 		defer cancel()
 		_, _ = a.Shutdown(ctx, shared.ShutdownRequest{StopServices: true})
 	})
-	f := &fixture{a: a, settings: set, logs: logs, dir: dir}
+	f := &fixture{a: a, settings: set, logs: logs}
 	f.waitRunning(t)
 	return f
 }
@@ -220,12 +213,8 @@ func TestNotInstalledStillAnswers(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	a := New(hclog.NewNullLogger())
-	_, err := a.Configure(context.Background(), shared.ConfigureRequest{Settings: map[string]string{
-		settings.KeyMinIOBinary: filepath.Join(dir, "no-such-minio"),
-		settings.KeyDataDir:     filepath.Join(dir, "objects"), settings.KeyEnvFile: filepath.Join(dir, "minio.env"),
-		settings.KeyStateDir: filepath.Join(dir, "state"), settings.KeyS3Address: testtools.FreeAddr(t),
-		settings.KeyConsoleAddress: testtools.FreeAddr(t),
-	}})
+	set := settingstest.Map(t, filepath.Join(dir, "no-such-minio"), nil)
+	_, err := a.Configure(context.Background(), shared.ConfigureRequest{Settings: set})
 	require.NoError(t, err)
 	require.Eventually(t, func() bool {
 		st, _ := a.Status(context.Background(), shared.StatusRequest{})
@@ -241,6 +230,6 @@ func TestNotInstalledStillAnswers(t *testing.T) {
 	require.Contains(t, err.Error(), "not installed")
 	_, err = a.CreateBucket(context.Background(), shared.CreateBucketRequest{Name: "Bad"})
 	require.ErrorIs(t, err, shared.ErrInvalidArgument, "bad input is still reported as such")
-	_, err = os.Stat(filepath.Join(dir, "minio.env"))
+	_, err = os.Stat(set[settings.KeyEnvFile])
 	require.ErrorIs(t, err, os.ErrNotExist, "no credentials are made for a MinIO that is not there")
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/shared"
@@ -21,9 +21,9 @@ import (
 // product page shows.
 func TestS3ClientsWithAKey(t *testing.T) {
 	t.Parallel()
-	mc := testtools.Require(t, "mc")
-	s3cmd := testtools.Require(t, "s3cmd")
-	rclone := testtools.Require(t, "rclone")
+	mc := testkit.Require(t, "mc")
+	s3cmd := testkit.Require(t, "s3cmd")
+	rclone := testkit.Require(t, "rclone")
 	f := start(t, nil)
 	ctx := context.Background()
 	_, err := f.a.CreateBucket(ctx, shared.CreateBucketRequest{Name: "photos", Visibility: shared.Private})

@@ -19,9 +19,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/caddytest"
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/caddytest"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/shared"
@@ -39,7 +39,7 @@ func awsCLI(t *testing.T) string {
 	if _, err := os.Stat("/usr/bin/aws"); err == nil {
 		return "/usr/bin/aws"
 	}
-	return testtools.Require(t, "aws")
+	return testkit.Require(t, "aws")
 }
 
 func TestExposeThroughCaddy(t *testing.T) {
@@ -153,7 +153,7 @@ func TestExposeStateSurvivesRestart(t *testing.T) {
 	// route back once it has the proxy.
 	_, err = f.a.Shutdown(ctx, shared.ShutdownRequest{StopServices: false})
 	require.NoError(t, err)
-	logs := &testtools.Buffer{}
+	logs := &testkit.Buffer{}
 	next := New(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
 	next.SetReverseProxy(proxy)
 	_, err = next.Configure(ctx, shared.ConfigureRequest{Settings: f.settings})

@@ -9,12 +9,12 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
 
-func testLogger() (hclog.Logger, *testtools.Buffer) {
-	buf := &testtools.Buffer{}
+func testLogger() (hclog.Logger, *testkit.Buffer) {
+	buf := &testkit.Buffer{}
 	return hclog.New(&hclog.LoggerOptions{Output: buf, Level: hclog.Trace}), buf
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/miniotest"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -181,7 +181,7 @@ func TestErrorMapping(t *testing.T) {
 	require.NoError(t, err)
 	unknownUser, err := New(Config{Endpoint: s.Address, AccessKey: "nobody", SecretKey: "not-the-root-secret"})
 	require.NoError(t, err)
-	nobodyHome, err := New(Config{Endpoint: testtools.FreeAddr(t), AccessKey: s.AccessKey, SecretKey: s.SecretKey})
+	nobodyHome, err := New(Config{Endpoint: testkit.FreeAddr(t), AccessKey: s.AccessKey, SecretKey: s.SecretKey})
 	require.NoError(t, err)
 
 	cases := []struct {

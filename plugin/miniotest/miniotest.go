@@ -17,8 +17,9 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/plugin/settings/settingstest"
 	"github.com/quazzar/object-storage/plugin/supervisor"
 )
 
@@ -44,7 +45,7 @@ func (s *Server) Endpoint() string { return "http://" + s.Address }
 
 // Binary returns the MinIO binary, or ends the test (fail in CI, skip
 // elsewhere) when it is not installed.
-func Binary(t testing.TB) string { return testtools.Require(t, "minio") }
+func Binary(t testing.TB) string { return testkit.Require(t, "minio") }
 
 // Start runs MinIO and waits until /minio/health/cluster answers 200.
 func Start(t testing.TB) *Server {
@@ -52,8 +53,8 @@ func Start(t testing.TB) *Server {
 	bin := Binary(t)
 	dir := t.TempDir()
 	s := &Server{
-		Address:        testtools.FreeAddr(t),
-		ConsoleAddress: testtools.FreeAddr(t),
+		Address:        testkit.FreeAddr(t),
+		ConsoleAddress: testkit.FreeAddr(t),
 		AccessKey:      "root" + randHex(t, 4),
 		SecretKey:      randHex(t, 24),
 		DataDir:        filepath.Join(dir, "data"),
@@ -138,14 +139,7 @@ type SupervisedOptions struct {
 func StartSupervised(t testing.TB, opts SupervisedOptions) *Server {
 	t.Helper()
 	bin := Binary(t)
-	dir := t.TempDir()
-	set := settings.Defaults()
-	set.MinIOBinary = bin
-	set.DataDir = filepath.Join(dir, "data")
-	set.EnvFile = filepath.Join(dir, "etc", "minio.env")
-	set.StateDir = filepath.Join(dir, "state")
-	set.S3Address = testtools.FreeAddr(t)
-	set.ConsoleAddress = testtools.FreeAddr(t)
+	set := settingstest.New(t, bin)
 	if opts.Region != "" {
 		set.Region = opts.Region
 	}

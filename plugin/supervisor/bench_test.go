@@ -17,7 +17,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 )
 
 // residentMemory returns VmRSS of the current process in bytes.
@@ -51,7 +51,7 @@ func quantile(ds []time.Duration, q float64) time.Duration {
 // 200, on a fresh data dir each time (first boot: credentials generated,
 // MinIO formats its drive).
 func BenchmarkColdStart(b *testing.B) {
-	bin := testtools.Require(b, "minio")
+	bin := testkit.Require(b, "minio")
 	const reps = 3
 	var times []time.Duration
 	for range b.N {
@@ -74,7 +74,7 @@ func BenchmarkColdStart(b *testing.B) {
 // still running (warm: a new supervisor after Detach), until it is adopted
 // and answers.
 func BenchmarkAdopt(b *testing.B) {
-	bin := testtools.Require(b, "minio")
+	bin := testkit.Require(b, "minio")
 	set := testSettings(b, bin)
 	first := New(set, hclog.NewNullLogger())
 	if err := first.Start(context.Background()); err != nil {
@@ -111,7 +111,7 @@ func BenchmarkAdopt(b *testing.B) {
 // test binary as TestHelperSupervisor, as the add-on would) and reports its
 // resident memory once MinIO runs.
 func BenchmarkSupervisorRSS(b *testing.B) {
-	bin := testtools.Require(b, "minio")
+	bin := testkit.Require(b, "minio")
 	for range b.N {
 		set := testSettings(b, bin)
 		raw, err := json.Marshal(set)

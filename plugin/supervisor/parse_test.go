@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/stretchr/testify/require"
 )
 
@@ -98,7 +98,7 @@ func TestLogTailForwardsRedactsAndRotates(t *testing.T) {
 	_, err = f.WriteString("old line before the tail started\n")
 	require.NoError(t, err)
 
-	buf := &testtools.Buffer{}
+	buf := &testkit.Buffer{}
 	log := hclog.New(&hclog.LoggerOptions{Output: buf, Level: hclog.Trace})
 	tail := startTail(path, fileSize(path), 200, log, []string{"topsecret"})
 	_, err = f.WriteString("ERROR something failed\nRootPass: topsecret\npartial")

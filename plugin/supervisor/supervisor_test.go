@@ -22,14 +22,15 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/envfile"
 	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/plugin/settings/settingstest"
 	"github.com/quazzar/object-storage/shared"
 )
 
-func newLogger(t testing.TB) (hclog.Logger, *testtools.Buffer) {
-	buf := &testtools.Buffer{}
+func newLogger(t testing.TB) (hclog.Logger, *testkit.Buffer) {
+	buf := &testkit.Buffer{}
 	out := io.Writer(buf)
 	if testing.Verbose() {
 		out = io.MultiWriter(buf, os.Stderr)
@@ -40,16 +41,7 @@ func newLogger(t testing.TB) (hclog.Logger, *testtools.Buffer) {
 // testSettings returns settings on free loopback ports in a fresh folder.
 func testSettings(t testing.TB, bin string) settings.Settings {
 	t.Helper()
-	dir := t.TempDir()
-	s := settings.Defaults()
-	s.MinIOBinary = bin
-	s.DataDir = filepath.Join(dir, "objects")
-	s.EnvFile = filepath.Join(dir, "etc", "minio.env")
-	s.StateDir = filepath.Join(dir, "state")
-	s.S3Address = testtools.FreeAddr(t)
-	s.ConsoleAddress = testtools.FreeAddr(t)
-	require.NoError(t, s.Validate())
-	return s
+	return settingstest.New(t, bin)
 }
 
 // fastOptions keep crash tests short.
@@ -140,7 +132,7 @@ func requireNoSecretInProc(t *testing.T, pid int, secret string) {
 
 func TestFirstBootRestartKeepsCredentialsAndData(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, logs := newLogger(t)
 
@@ -207,7 +199,7 @@ func TestFirstBootRestartKeepsCredentialsAndData(t *testing.T) {
 
 func TestMinIOKilledIsRestarted(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, logs := newLogger(t)
 	sup := startSup(t, set, log, fastOptions)
@@ -235,7 +227,7 @@ func TestMinIOKilledIsRestarted(t *testing.T) {
 
 func TestCrashLoopEndsFailed(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	// A real MinIO that refuses to start: a storage class it cannot have.
 	require.NoError(t, os.MkdirAll(filepath.Dir(set.EnvFile), 0o700))
@@ -260,7 +252,7 @@ func TestCrashLoopEndsFailed(t *testing.T) {
 
 func TestNotReadyInTimeFails(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, _ := newLogger(t)
 	sup := New(set, log, WithOptions(Options{ReadyTimeout: time.Millisecond, StopGrace: 5 * time.Second}))
@@ -304,7 +296,7 @@ func TestHelperSupervisor(t *testing.T) {
 
 func TestAddonKilledMinIOKeepsServingAndIsAdopted(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	t.Cleanup(func() { killRecorded(set.StateDir) })
 
@@ -384,7 +376,7 @@ func TestAddonKilledMinIOKeepsServingAndIsAdopted(t *testing.T) {
 
 func TestDetachThenAdopt(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, _ := newLogger(t)
 	sup := startSup(t, set, log)
@@ -409,7 +401,7 @@ func TestDetachThenAdopt(t *testing.T) {
 
 func TestUnrelatedProcessInStateFileIsLeftAlone(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	cases := []struct {
 		name   string
 		record func(t *testing.T, set settings.Settings) (pid int, check func())
@@ -465,7 +457,7 @@ func TestUnrelatedProcessInStateFileIsLeftAlone(t *testing.T) {
 
 func TestAddressInUse(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	for _, which := range []string{"s3", "console"} {
 		t.Run(which, func(t *testing.T) {
 			t.Parallel()
@@ -528,7 +520,7 @@ func TestBinaryMissing(t *testing.T) {
 
 func TestLoosePermissionsTightened(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	require.NoError(t, os.MkdirAll(filepath.Dir(set.EnvFile), 0o755))
 	require.NoError(t, os.WriteFile(set.EnvFile, []byte("MINIO_ROOT_USER=looseuser\nMINIO_ROOT_PASSWORD=loose-password-0123456789-0123456789-xyz\n"), 0o600))
@@ -554,7 +546,7 @@ func TestLoosePermissionsTightened(t *testing.T) {
 
 func TestRefusedStarts(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	const malformed = "MINIO_ROOT_USER=someone\n# comment\nnot-an-assignment\nMINIO_ROOT_PASSWORD=malformed-secret-0123456789\n"
 	cases := []struct {
 		name    string
@@ -610,7 +602,7 @@ func TestRefusedStarts(t *testing.T) {
 
 func TestSecondSupervisorOnSameDataDirRefused(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, _ := newLogger(t)
 	sup := startSup(t, set, log)
@@ -632,7 +624,7 @@ func TestSecondSupervisorOnSameDataDirRefused(t *testing.T) {
 
 func TestRestartWithNewRegion(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, _ := newLogger(t)
 	sup := startSup(t, set, log)
@@ -662,7 +654,7 @@ func TestRestartWithNewRegion(t *testing.T) {
 
 func TestAdoptedWithOtherSettingsIsRestarted(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, _ := newLogger(t)
 	sup := startSup(t, set, log)
@@ -686,7 +678,7 @@ func TestAdoptedWithOtherSettingsIsRestarted(t *testing.T) {
 
 func TestUnresponsiveMinIOIsDegraded(t *testing.T) {
 	t.Parallel()
-	bin := testtools.Require(t, "minio")
+	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
 	log, _ := newLogger(t)
 	sup := startSup(t, set, log, WithOptions(Options{HealthInterval: 100 * time.Millisecond}))

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 )
 
 // DefaultServer is the name of the HTTP server Start configures.
@@ -48,7 +48,7 @@ func StartServers(t testing.TB, names ...string) *Server {
 	if len(names) == 0 {
 		t.Fatal("caddytest: at least one server name is needed")
 	}
-	bin := testtools.Require(t, "caddy")
+	bin := testkit.Require(t, "caddy")
 	dir := t.TempDir()
 	s := &Server{
 		ServerName: names[0],
@@ -56,11 +56,11 @@ func StartServers(t testing.TB, names ...string) *Server {
 		DataDir:    filepath.Join(dir, "data"),
 		LogFile:    filepath.Join(dir, "caddy.log"),
 	}
-	adminAddr := testtools.FreeAddr(t)
+	adminAddr := testkit.FreeAddr(t)
 	s.AdminURL = "http://" + adminAddr
 	servers := map[string]any{}
 	for i, name := range names {
-		addr := testtools.FreeAddr(t)
+		addr := testkit.FreeAddr(t)
 		s.Listen[name] = addr
 		if i == 0 {
 			s.HTTPSAddr = addr
@@ -77,7 +77,7 @@ func StartServers(t testing.TB, names ...string) *Server {
 	}
 	// http_port is never bound (redirects are off) but points at a free
 	// loopback port rather than :80 in case a Caddy version binds it anyway.
-	_, httpPort, _ := net.SplitHostPort(testtools.FreeAddr(t))
+	_, httpPort, _ := net.SplitHostPort(testkit.FreeAddr(t))
 	cfg := map[string]any{
 		"admin": map[string]any{
 			"listen": adminAddr,

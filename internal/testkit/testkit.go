@@ -1,8 +1,8 @@
-// Package testtools finds the external programs that tests run (MinIO, mc,
+// Package testkit finds the external programs that tests run (MinIO, mc,
 // Caddy, Chromium, S3 clients) and hands out free loopback addresses. A
 // missing program fails the test under CI=true and skips it elsewhere, with
 // a message saying what to install.
-package testtools
+package testkit
 
 import (
 	"bytes"

@@ -11,7 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/browsertest"
+	"github.com/quazzar/object-storage/internal/browsertest"
 )
 
 func TestBrowserRunsPagesAndRecordsExceptions(t *testing.T) {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
-	"github.com/quazzar/object-storage/host-sdk/testtools"
+	"github.com/quazzar/object-storage/internal/testkit"
 )
 
 // DefaultTimeout bounds everything a test does with the browser, so that a
@@ -60,7 +60,7 @@ type recorder struct {
 // is closed when the test ends.
 func NewContext(t testing.TB) context.Context {
 	t.Helper()
-	exe := testtools.Require(t, "chromium")
+	exe := testkit.Require(t, "chromium")
 	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(exe),
 		chromedp.UserDataDir(t.TempDir()),
