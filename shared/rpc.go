@@ -41,11 +41,11 @@ type RPCPlugin struct {
 }
 
 func (p *RPCPlugin) Server(b *plugin.MuxBroker) (any, error) {
-	return &RPCServer{impl: p.Impl, broker: b}, nil
+	return &PluginServer{impl: p.Impl, broker: b}, nil
 }
 
 func (p *RPCPlugin) Client(b *plugin.MuxBroker, c *rpc.Client) (any, error) {
-	return &Client{rpc: c, broker: b}, nil
+	return &PluginClient{rpc: c, broker: b}, nil
 }
 
 // Args is every call's argument on the wire: the deadline of the caller's
@@ -80,10 +80,10 @@ func CallerOf(ctx context.Context) string {
 
 // ---- client stub (host side) ----
 
-// Client calls a plugin over net/rpc. It implements Lifecycle,
+// PluginClient is the host's stub for calling a plugin over net/rpc. It implements Lifecycle,
 // PageProvider and StorageModule; calls to an interface the plugin does
 // not implement fail with CodeNotEnabled.
-type Client struct {
+type PluginClient struct {
 	rpc    *rpc.Client
 	broker *plugin.MuxBroker
 	// target, when set, sends every call through the host's Forward to
@@ -95,9 +95,9 @@ type Client struct {
 
 // Broker is go-plugin's connection multiplexer of this plugin, over which
 // the host serves its own API to the plugin.
-func (c *Client) Broker() *plugin.MuxBroker { return c.broker }
+func (c *PluginClient) Broker() *plugin.MuxBroker { return c.broker }
 
-func call[Req, Resp any](ctx context.Context, c *Client, method string, req Req) (Resp, error) {
+func call[Req, Resp any](ctx context.Context, c *PluginClient, method string, req Req) (Resp, error) {
 	var resp Resp
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -124,7 +124,7 @@ func call[Req, Resp any](ctx context.Context, c *Client, method string, req Req)
 
 // CallRaw calls a plugin method with a JSON request and returns the JSON
 // reply; the host uses it to forward one plugin's call to another.
-func (c *Client) CallRaw(ctx context.Context, method string, body []byte) ([]byte, error) {
+func (c *PluginClient) CallRaw(ctx context.Context, method string, body []byte) ([]byte, error) {
 	return invoke(ctx, c.rpc, "Plugin."+method, body)
 }
 
@@ -156,66 +156,67 @@ func invoke(ctx context.Context, c *rpc.Client, method string, body []byte) ([]b
 	return reply.Body, nil
 }
 
-func (c *Client) Configure(ctx context.Context, req ConfigureRequest) (ConfigureResponse, error) {
+func (c *PluginClient) Configure(ctx context.Context, req ConfigureRequest) (ConfigureResponse, error) {
 	return call[ConfigureRequest, ConfigureResponse](ctx, c, "Configure", req)
 }
-func (c *Client) Health(ctx context.Context, req HealthRequest) (HealthResponse, error) {
+func (c *PluginClient) Health(ctx context.Context, req HealthRequest) (HealthResponse, error) {
 	return call[HealthRequest, HealthResponse](ctx, c, "Health", req)
 }
-func (c *Client) Shutdown(ctx context.Context, req ShutdownRequest) (ShutdownResponse, error) {
+func (c *PluginClient) Shutdown(ctx context.Context, req ShutdownRequest) (ShutdownResponse, error) {
 	return call[ShutdownRequest, ShutdownResponse](ctx, c, "Shutdown", req)
 }
-func (c *Client) Page(ctx context.Context, req PageRequest) (Page, error) {
+func (c *PluginClient) Page(ctx context.Context, req PageRequest) (Page, error) {
 	return call[PageRequest, Page](ctx, c, "Page", req)
 }
-func (c *Client) Action(ctx context.Context, req ActionRequest) (ActionResult, error) {
+func (c *PluginClient) Action(ctx context.Context, req ActionRequest) (ActionResult, error) {
 	return call[ActionRequest, ActionResult](ctx, c, "Action", req)
 }
-func (c *Client) Status(ctx context.Context, req StatusRequest) (Status, error) {
+func (c *PluginClient) Status(ctx context.Context, req StatusRequest) (Status, error) {
 	return call[StatusRequest, Status](ctx, c, "Status", req)
 }
-func (c *Client) Endpoint(ctx context.Context, req EndpointRequest) (Endpoint, error) {
+func (c *PluginClient) Endpoint(ctx context.Context, req EndpointRequest) (Endpoint, error) {
 	return call[EndpointRequest, Endpoint](ctx, c, "Endpoint", req)
 }
-func (c *Client) ListBuckets(ctx context.Context, req ListBucketsRequest) (ListBucketsResponse, error) {
+func (c *PluginClient) ListBuckets(ctx context.Context, req ListBucketsRequest) (ListBucketsResponse, error) {
 	return call[ListBucketsRequest, ListBucketsResponse](ctx, c, "ListBuckets", req)
 }
-func (c *Client) CreateBucket(ctx context.Context, req CreateBucketRequest) (Bucket, error) {
+func (c *PluginClient) CreateBucket(ctx context.Context, req CreateBucketRequest) (Bucket, error) {
 	return call[CreateBucketRequest, Bucket](ctx, c, "CreateBucket", req)
 }
-func (c *Client) SetBucketVisibility(ctx context.Context, req SetBucketVisibilityRequest) (Bucket, error) {
+func (c *PluginClient) SetBucketVisibility(ctx context.Context, req SetBucketVisibilityRequest) (Bucket, error) {
 	return call[SetBucketVisibilityRequest, Bucket](ctx, c, "SetBucketVisibility", req)
 }
-func (c *Client) DeleteBucket(ctx context.Context, req DeleteBucketRequest) (DeleteBucketResponse, error) {
+func (c *PluginClient) DeleteBucket(ctx context.Context, req DeleteBucketRequest) (DeleteBucketResponse, error) {
 	return call[DeleteBucketRequest, DeleteBucketResponse](ctx, c, "DeleteBucket", req)
 }
-func (c *Client) ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error) {
+func (c *PluginClient) ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error) {
 	return call[ListKeysRequest, ListKeysResponse](ctx, c, "ListKeys", req)
 }
-func (c *Client) CreateKey(ctx context.Context, req CreateKeyRequest) (CreateKeyResponse, error) {
+func (c *PluginClient) CreateKey(ctx context.Context, req CreateKeyRequest) (CreateKeyResponse, error) {
 	return call[CreateKeyRequest, CreateKeyResponse](ctx, c, "CreateKey", req)
 }
-func (c *Client) RevokeKey(ctx context.Context, req RevokeKeyRequest) (RevokeKeyResponse, error) {
+func (c *PluginClient) RevokeKey(ctx context.Context, req RevokeKeyRequest) (RevokeKeyResponse, error) {
 	return call[RevokeKeyRequest, RevokeKeyResponse](ctx, c, "RevokeKey", req)
 }
-func (c *Client) Expose(ctx context.Context, req ExposeRequest) (Endpoint, error) {
+func (c *PluginClient) Expose(ctx context.Context, req ExposeRequest) (Endpoint, error) {
 	return call[ExposeRequest, Endpoint](ctx, c, "Expose", req)
 }
-func (c *Client) Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, error) {
+func (c *PluginClient) Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, error) {
 	return call[UnexposeRequest, Endpoint](ctx, c, "Unexpose", req)
 }
 
 // ---- server adapter (plugin side) ----
 
-// RPCServer serves a plugin's implementation over net/rpc under the name
+// PluginServer is the plugin-side net/rpc adapter (host → plugin): it
+// serves a plugin's implementation over net/rpc under the name
 // "Plugin".
-type RPCServer struct {
+type PluginServer struct {
 	impl     any
 	broker   *plugin.MuxBroker
 	hostOnce sync.Once
 }
 
-func serve[I, Req, Resp any](s *RPCServer, a Args, r *Reply, f func(I, context.Context, Req) (Resp, error)) error {
+func serve[I, Req, Resp any](s *PluginServer, a Args, r *Reply, f func(I, context.Context, Req) (Resp, error)) error {
 	impl, ok := s.impl.(I)
 	if !ok {
 		r.Err = Errorf(CodeNotEnabled, "this plugin does not provide %s", reflect.TypeFor[I]().Name())
@@ -248,18 +249,18 @@ func serve[I, Req, Resp any](s *RPCServer, a Args, r *Reply, f func(I, context.C
 }
 
 // Configure first connects the plugin to the host's services when the
-// host offers them (HostServicesID) and the plugin wants them (HostAware).
-func (s *RPCServer) Configure(a Args, r *Reply) error {
+// host offers them (HostAPIStream) and the plugin wants them (UsesHostAPI).
+func (s *PluginServer) Configure(a Args, r *Reply) error {
 	var req ConfigureRequest
 	_ = json.Unmarshal(a.Body, &req)
-	if ha, ok := s.impl.(HostAware); ok && req.HostServicesID != 0 && s.broker != nil {
+	if ha, ok := s.impl.(UsesHostAPI); ok && req.HostAPIStream != 0 && s.broker != nil {
 		s.hostOnce.Do(func() {
-			conn, err := s.broker.Dial(req.HostServicesID)
+			conn, err := s.broker.Dial(req.HostAPIStream)
 			if err != nil {
 				r.Err = Errorf(CodeUnavailable, "connect to the host's services: %v", err)
 				return
 			}
-			ha.SetHostServices(NewHostClient(rpc.NewClient(conn)))
+			ha.SetHostAPI(NewHostAPIClient(rpc.NewClient(conn)))
 		})
 		if r.Err != nil {
 			return nil
@@ -267,42 +268,42 @@ func (s *RPCServer) Configure(a Args, r *Reply) error {
 	}
 	return serve(s, a, r, Lifecycle.Configure)
 }
-func (s *RPCServer) Health(a Args, r *Reply) error { return serve(s, a, r, Lifecycle.Health) }
-func (s *RPCServer) Shutdown(a Args, r *Reply) error {
+func (s *PluginServer) Health(a Args, r *Reply) error { return serve(s, a, r, Lifecycle.Health) }
+func (s *PluginServer) Shutdown(a Args, r *Reply) error {
 	return serve(s, a, r, Lifecycle.Shutdown)
 }
-func (s *RPCServer) Page(a Args, r *Reply) error   { return serve(s, a, r, PageProvider.Page) }
-func (s *RPCServer) Action(a Args, r *Reply) error { return serve(s, a, r, PageProvider.Action) }
-func (s *RPCServer) Status(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Status) }
-func (s *RPCServer) Endpoint(a Args, r *Reply) error {
+func (s *PluginServer) Page(a Args, r *Reply) error   { return serve(s, a, r, PageProvider.Page) }
+func (s *PluginServer) Action(a Args, r *Reply) error { return serve(s, a, r, PageProvider.Action) }
+func (s *PluginServer) Status(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Status) }
+func (s *PluginServer) Endpoint(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.Endpoint)
 }
-func (s *RPCServer) ListBuckets(a Args, r *Reply) error {
+func (s *PluginServer) ListBuckets(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.ListBuckets)
 }
-func (s *RPCServer) CreateBucket(a Args, r *Reply) error {
+func (s *PluginServer) CreateBucket(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.CreateBucket)
 }
-func (s *RPCServer) SetBucketVisibility(a Args, r *Reply) error {
+func (s *PluginServer) SetBucketVisibility(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.SetBucketVisibility)
 }
-func (s *RPCServer) DeleteBucket(a Args, r *Reply) error {
+func (s *PluginServer) DeleteBucket(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.DeleteBucket)
 }
-func (s *RPCServer) ListKeys(a Args, r *Reply) error { return serve(s, a, r, StorageModule.ListKeys) }
-func (s *RPCServer) CreateKey(a Args, r *Reply) error {
+func (s *PluginServer) ListKeys(a Args, r *Reply) error { return serve(s, a, r, StorageModule.ListKeys) }
+func (s *PluginServer) CreateKey(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.CreateKey)
 }
-func (s *RPCServer) RevokeKey(a Args, r *Reply) error {
+func (s *PluginServer) RevokeKey(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.RevokeKey)
 }
-func (s *RPCServer) Expose(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Expose) }
-func (s *RPCServer) Unexpose(a Args, r *Reply) error {
+func (s *PluginServer) Expose(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Expose) }
+func (s *PluginServer) Unexpose(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.Unexpose)
 }
 
 // Interface checks.
 var (
-	_ Lifecycle     = (*Client)(nil)
-	_ StorageModule = (*Client)(nil)
+	_ Lifecycle     = (*PluginClient)(nil)
+	_ StorageModule = (*PluginClient)(nil)
 )

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -122,14 +123,14 @@ func (lifecycleOnly) Shutdown(context.Context, shared.ShutdownRequest) (shared.S
 
 // connect serves impl through go-plugin's net/rpc glue over an in-memory
 // connection and returns the host's client stub.
-func connect(t *testing.T, impl any) *shared.Client {
+func connect(t *testing.T, impl any) *shared.PluginClient {
 	t.Helper()
 	client, _ := plugin.TestPluginRPCConn(t, shared.PluginMap(impl), nil)
 	t.Cleanup(func() { _ = client.Close() })
 	raw, err := client.Dispense(shared.PluginName)
 	require.NoError(t, err)
-	c, ok := raw.(*shared.Client)
-	require.True(t, ok, "dispensed %T, want *shared.Client", raw)
+	c, ok := raw.(*shared.PluginClient)
+	require.True(t, ok, "dispensed %T, want *shared.PluginClient", raw)
 	return c
 }
 
@@ -141,83 +142,83 @@ type method struct {
 	name string
 	req  any
 	resp any
-	call func(ctx context.Context, c *shared.Client, req any) (any, error)
+	call func(ctx context.Context, c *shared.PluginClient, req any) (any, error)
 }
 
 func methods() []method {
 	return []method{
 		{"Configure", shared.ConfigureRequest{Settings: map[string]string{"data_dir": "/d", "region": "eu-1"}, ConfirmRestart: true},
 			shared.ConfigureResponse{AppliedLive: []string{"scanner_speed"}, Restarted: true},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Configure(ctx, r.(shared.ConfigureRequest))
 			}},
 		{"Health", shared.HealthRequest{}, shared.HealthResponse{OK: true, Detail: "fine"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Health(ctx, r.(shared.HealthRequest))
 			}},
 		{"Shutdown", shared.ShutdownRequest{StopServices: true}, shared.ShutdownResponse{},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Shutdown(ctx, r.(shared.ShutdownRequest))
 			}},
 		{"Page", shared.PageRequest{}, shared.Page{SchemaVersion: shared.SchemaVersion, Title: "Object Storage", Route: "/storage/objects", RefreshSeconds: 30,
 			Banner:   &shared.Notice{Level: shared.LevelWarning, Text: "MinIO is not installed", Code: "make minio"},
 			Sections: []shared.Section{{ID: "n", Kind: shared.SectionNotice, Title: "t", Notice: &shared.Notice{Level: shared.LevelInfo, Text: "x"}}}},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Page(ctx, r.(shared.PageRequest))
 			}},
 		{"Action", shared.ActionRequest{Action: "create_key", Input: json.RawMessage(`{"name":"ci"}`)},
 			shared.ActionResult{OK: true, Message: "created", FieldErrors: map[string]string{"name": "taken"}, Code: shared.CodeConflict,
 				Modal: &shared.Modal{Title: "Secret", Blocks: []shared.CodeBlock{{Label: "aws", Text: "aws s3 ls"}}}, Refresh: true, AccessKey: "quazzar-ABCDEFGHIJ", SecretKey: "s3cr3t"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Action(ctx, r.(shared.ActionRequest))
 			}},
 		{"Status", shared.StatusRequest{}, shared.Status{State: shared.StateRunning, Message: "ok", PID: 42, Version: "DEVELOPMENT.GOGET",
-			StartedAt: when, Uptime: 90 * time.Second, Restarts: 2, LastError: "boom", Adopted: true, S3Address: "127.0.0.1:9000", ConsoleAddress: "127.0.0.1:9001"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			StartedAt: when, UptimeSeconds: 90, Restarts: 2, LastError: "boom", Adopted: true, S3Address: "127.0.0.1:9000", ConsoleAddress: "127.0.0.1:9001"},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Status(ctx, r.(shared.StatusRequest))
 			}},
 		{"Endpoint", shared.EndpointRequest{}, shared.Endpoint{S3URL: "http://127.0.0.1:9000", ConsoleURL: "http://127.0.0.1:9001", Region: "us-east-1", Domain: "s3.example.test", PublicURL: "https://s3.example.test"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Endpoint(ctx, r.(shared.EndpointRequest))
 			}},
 		{"ListBuckets", shared.ListBucketsRequest{}, shared.ListBucketsResponse{LastScan: when, Buckets: []shared.Bucket{
 			{Name: "photos", Visibility: shared.Public, CreatedAt: when, Usage: shared.Usage{Size: 1 << 40, Objects: 12, Scanned: true, ScannedAt: when}},
 			{Name: "new", Visibility: shared.Private}}},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.ListBuckets(ctx, r.(shared.ListBucketsRequest))
 			}},
 		{"CreateBucket", shared.CreateBucketRequest{Name: "photos", Visibility: shared.Public}, shared.Bucket{Name: "photos", Visibility: shared.Public, CreatedAt: when},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.CreateBucket(ctx, r.(shared.CreateBucketRequest))
 			}},
 		{"SetBucketVisibility", shared.SetBucketVisibilityRequest{Name: "photos", Visibility: shared.Private, OverwriteCustom: true}, shared.Bucket{Name: "photos", Visibility: shared.Private},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.SetBucketVisibility(ctx, r.(shared.SetBucketVisibilityRequest))
 			}},
 		{"DeleteBucket", shared.DeleteBucketRequest{Name: "photos", Force: true}, shared.DeleteBucketResponse{Name: "photos", ObjectsRemoved: 7},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.DeleteBucket(ctx, r.(shared.DeleteBucketRequest))
 			}},
 		{"ListKeys", shared.ListKeysRequest{}, shared.ListKeysResponse{Keys: []shared.Key{{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", Description: "d",
 			PolicyKind: shared.PolicyCustom, Policy: `{"Version":"2012-10-17"}`, Expiry: when, Status: "on", CreatedAt: when, Managed: true}}},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.ListKeys(ctx, r.(shared.ListKeysRequest))
 			}},
 		{"CreateKey", shared.CreateKeyRequest{Name: "ci", Description: "d", Policy: `{"Version":"2012-10-17"}`, Expiry: when},
 			shared.CreateKeyResponse{Key: shared.Key{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", PolicyKind: shared.PolicyInherited, Status: "on", Managed: true}, SecretKey: "s3cr3t"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.CreateKey(ctx, r.(shared.CreateKeyRequest))
 			}},
 		{"RevokeKey", shared.RevokeKeyRequest{AccessKey: "quazzar-ABCDEFGHIJ"}, shared.RevokeKeyResponse{AccessKey: "quazzar-ABCDEFGHIJ"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.RevokeKey(ctx, r.(shared.RevokeKeyRequest))
 			}},
 		{"Expose", shared.ExposeRequest{Domain: "s3.example.test"}, shared.Endpoint{Region: "us-east-1", Domain: "s3.example.test", PublicURL: "https://s3.example.test"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Expose(ctx, r.(shared.ExposeRequest))
 			}},
 		{"Unexpose", shared.UnexposeRequest{}, shared.Endpoint{Region: "us-east-1"},
-			func(ctx context.Context, c *shared.Client, r any) (any, error) {
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Unexpose(ctx, r.(shared.UnexposeRequest))
 			}},
 	}
@@ -354,5 +355,21 @@ func TestPluginWithoutStorageAnswersNotEnabled(t *testing.T) {
 			_, err := m.call(context.Background(), c, m.req)
 			require.ErrorIs(t, err, shared.ErrNotEnabled)
 		})
+	}
+}
+
+// TestDurationsAreSeconds: the contract's JSON carries durations as whole
+// seconds in fields named *_s, never as Go's nanoseconds.
+func TestDurationsAreSeconds(t *testing.T) {
+	b, err := json.Marshal(shared.Status{UptimeSeconds: 23})
+	require.NoError(t, err)
+	require.Contains(t, string(b), `"uptime_s":23`)
+	for _, typ := range []reflect.Type{
+		reflect.TypeFor[shared.Status](), reflect.TypeFor[shared.Endpoint](), reflect.TypeFor[shared.Bucket](),
+		reflect.TypeFor[shared.Key](), reflect.TypeFor[shared.Page](), reflect.TypeFor[shared.ActionResult](),
+	} {
+		for i := range typ.NumField() {
+			require.NotEqual(t, reflect.TypeFor[time.Duration](), typ.Field(i).Type, "%s.%s is a time.Duration: use whole seconds in a *_s field", typ.Name(), typ.Field(i).Name)
+		}
 	}
 }

@@ -61,10 +61,10 @@ type ConfigureRequest struct {
 	// by restarting (for the add-on: addresses, region). Without it such a
 	// change is refused with CodeNeedsRestart and nothing is applied.
 	ConfirmRestart bool `json:"confirm_restart,omitempty"`
-	// HostServicesID is the go-plugin broker stream on which the host
-	// serves its services (HostServices) to this plugin; 0 when it offers
+	// HostAPIStream is the go-plugin broker stream on which the host
+	// serves its services (HostAPI) to this plugin; 0 when it offers
 	// none. The glue connects it before Configure reaches the plugin.
-	HostServicesID uint32 `json:"host_services_id,omitempty"`
+	HostAPIStream uint32 `json:"host_api_stream,omitempty"`
 }
 
 // ConfigureResponse says how the settings were taken.
@@ -112,17 +112,19 @@ type Status struct {
 	State ServerState `json:"state"`
 	// Message explains the state in words for the page (the install
 	// command when not installed, the reason when failed).
-	Message        string        `json:"message,omitempty"`
-	InstallCommand string        `json:"install_command,omitempty"`
-	PID            int           `json:"pid,omitempty"`
-	Version        string        `json:"version,omitempty"`
-	StartedAt      time.Time     `json:"started_at,omitzero"`
-	Uptime         time.Duration `json:"uptime,omitempty"`
-	Restarts       int           `json:"restarts"`
-	LastError      string        `json:"last_error,omitempty"`
-	Adopted        bool          `json:"adopted,omitempty"`
-	S3Address      string        `json:"s3_address"`
-	ConsoleAddress string        `json:"console_address"`
+	Message        string    `json:"message,omitempty"`
+	InstallCommand string    `json:"install_command,omitempty"`
+	PID            int       `json:"pid,omitempty"`
+	Version        string    `json:"version,omitempty"`
+	StartedAt      time.Time `json:"started_at,omitzero"`
+	// UptimeSeconds: durations cross JSON as whole seconds in a field
+	// named with _s, everywhere in the contract.
+	UptimeSeconds  int64  `json:"uptime_s,omitempty"`
+	Restarts       int    `json:"restarts"`
+	LastError      string `json:"last_error,omitempty"`
+	Adopted        bool   `json:"adopted,omitempty"`
+	S3Address      string `json:"s3_address"`
+	ConsoleAddress string `json:"console_address"`
 }
 
 type EndpointRequest struct{}

@@ -23,20 +23,23 @@ type Page struct {
 	Sections []Section `json:"sections"`
 }
 
+// SectionKind says which block a Section is.
+type SectionKind string
+
 // Section kinds.
 const (
-	SectionInfo   = "info"
-	SectionTable  = "table"
-	SectionForm   = "form"
-	SectionNotice = "notice"
+	SectionInfo   SectionKind = "info"
+	SectionTable  SectionKind = "table"
+	SectionForm   SectionKind = "form"
+	SectionNotice SectionKind = "notice"
 )
 
 // Section is one block of a page. Kind says which of the pointers is set.
 type Section struct {
-	ID          string `json:"id"`
-	Kind        string `json:"kind"`
-	Title       string `json:"title,omitempty"`
-	Description string `json:"description,omitempty"`
+	ID          string      `json:"id"`
+	Kind        SectionKind `json:"kind"`
+	Title       string      `json:"title,omitempty"`
+	Description string      `json:"description,omitempty"`
 
 	Info   *InfoPanel `json:"info,omitempty"`
 	Table  *Table     `json:"table,omitempty"`
@@ -44,17 +47,20 @@ type Section struct {
 	Notice *Notice    `json:"notice,omitempty"`
 }
 
+// Level is how serious a notice is.
+type Level string
+
 // Notice levels.
 const (
-	LevelInfo    = "info"
-	LevelWarning = "warning"
-	LevelError   = "error"
-	LevelSuccess = "success"
+	LevelInfo    Level = "info"
+	LevelWarning Level = "warning"
+	LevelError   Level = "error"
+	LevelSuccess Level = "success"
 )
 
 // Notice is a message with a level, and optionally a command to copy.
 type Notice struct {
-	Level string `json:"level"`
+	Level Level  `json:"level"`
 	Text  string `json:"text"`
 	// Code is shown as a copyable block (an install command).
 	Code string `json:"code,omitempty"`
@@ -113,13 +119,16 @@ type RowAction struct {
 	Danger bool `json:"danger,omitempty"`
 }
 
+// FieldType is the input a form field is.
+type FieldType string
+
 // Field types.
 const (
-	FieldText     = "text"
-	FieldSelect   = "select"
-	FieldTextarea = "textarea"
-	FieldCheckbox = "checkbox"
-	FieldDateTime = "datetime"
+	FieldText     FieldType = "text"
+	FieldSelect   FieldType = "select"
+	FieldTextarea FieldType = "textarea"
+	FieldCheckbox FieldType = "checkbox"
+	FieldDateTime FieldType = "datetime"
 )
 
 // Form posts its fields, by name, as the JSON input of Action: text,
@@ -134,14 +143,14 @@ type Form struct {
 }
 
 type Field struct {
-	Name        string   `json:"name"`
-	Label       string   `json:"label"`
-	Type        string   `json:"type"`
-	Required    bool     `json:"required,omitempty"`
-	Placeholder string   `json:"placeholder,omitempty"`
-	Help        string   `json:"help,omitempty"`
-	Default     string   `json:"default,omitempty"`
-	Options     []Option `json:"options,omitempty"`
+	Name        string    `json:"name"`
+	Label       string    `json:"label"`
+	Type        FieldType `json:"type"`
+	Required    bool      `json:"required,omitempty"`
+	Placeholder string    `json:"placeholder,omitempty"`
+	Help        string    `json:"help,omitempty"`
+	Default     string    `json:"default,omitempty"`
+	Options     []Option  `json:"options,omitempty"`
 	// Templates fill the field with a value on click (policy templates).
 	Templates []Template `json:"templates,omitempty"`
 }

@@ -129,7 +129,7 @@ func baStart(t *testing.T, pluginsDir string, edit func(*devhost.Config)) (*devh
 }
 
 // baAddonClient is the add-on's client, as the host holds it.
-func baAddonClient(t *testing.T, s *devhost.Server) *shared.Client {
+func baAddonClient(t *testing.T, s *devhost.Server) *shared.PluginClient {
 	t.Helper()
 	p, ok := s.Host.Plugin(devhost.AddonID)
 	require.True(t, ok, "the add-on is loaded")

@@ -19,7 +19,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/quazzar/object-storage/host-sdk/hostservices"
+	"github.com/quazzar/object-storage/host-sdk/hostapi"
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
 	"github.com/quazzar/object-storage/host-sdk/panel"
@@ -168,7 +168,7 @@ func New(cfg Config) (*Server, error) {
 		}
 		proxy = caddy
 	}
-	services := hostservices.New(proxy, nil)
+	services := hostapi.New(proxy, nil)
 	host := launcher.NewHost(launcher.HostOptions{
 		Logger:   cfg.Logger,
 		Policy:   cfg.Policy,

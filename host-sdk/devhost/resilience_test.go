@@ -33,7 +33,7 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	t.Parallel()
 	h := uiStartHost(t)
 	ctx := context.Background()
-	addon := func() *shared.Client {
+	addon := func() *shared.PluginClient {
 		p, ok := h.Host.Plugin(devhost.AddonID)
 		require.True(t, ok)
 		c, err := p.Client()

@@ -25,7 +25,7 @@ type HostOptions struct {
 	// DisableParentDeathSignal: see Options; for tests only.
 	DisableParentDeathSignal bool
 	// Services are offered to every plugin: see Options.
-	Services shared.HostBackend
+	Services shared.HostAPIBackend
 }
 
 // Host holds the plugins a host has loaded, by id.

@@ -121,7 +121,7 @@ type Options struct {
 	// Services, when set, are served to the plugin over go-plugin's broker
 	// (the reverse proxy, calls into other plugins), with the plugin's id
 	// attached by the host.
-	Services shared.HostBackend
+	Services shared.HostAPIBackend
 }
 
 // Info is a snapshot of a plugin's supervision.
@@ -146,7 +146,7 @@ type Plugin struct {
 	policy Policy
 	pdeath bool
 	// services are the host services offered to the plugin, or nil.
-	services shared.HostBackend
+	services shared.HostAPIBackend
 
 	ctx    context.Context // canceled by Stop
 	cancel context.CancelFunc
@@ -169,7 +169,7 @@ type Plugin struct {
 type instance struct {
 	gp      *plugin.Client
 	cmd     *exec.Cmd
-	client  *shared.Client
+	client  *shared.PluginClient
 	pid     int
 	release chan struct{} // frees the thread that forked the process
 	sockDir string        // the process's Unix socket folder
@@ -254,7 +254,7 @@ func (p *Plugin) setState(s State, reason string) {
 // Client returns the client of the running process. Callers must not keep
 // it across a restart: ask again, it changes. It fails with CodeUnavailable
 // when the plugin is not running.
-func (p *Plugin) Client() (*shared.Client, error) {
+func (p *Plugin) Client() (*shared.PluginClient, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.state != StateRunning || p.cur == nil {
@@ -372,16 +372,16 @@ func (p *Plugin) spawn(ctx context.Context) (*instance, error) {
 		p.discard(inst, true)
 		return nil, fmt.Errorf("plugin %s does not serve %q: %w", p.man.ID, shared.PluginName, err)
 	}
-	client, ok := raw.(*shared.Client)
+	client, ok := raw.(*shared.PluginClient)
 	if !ok {
 		p.discard(inst, true)
-		return nil, fmt.Errorf("plugin %s: dispensed %T, want *shared.Client", p.man.ID, raw)
+		return nil, fmt.Errorf("plugin %s: dispensed %T, want *shared.PluginClient", p.man.ID, raw)
 	}
 	inst.client = client
 
 	req := shared.ConfigureRequest{Settings: settings}
 	if p.services != nil {
-		req.HostServicesID = serveHostServices(client.Broker(), p.man.ID, p.services, p.log)
+		req.HostAPIStream = serveHostServices(client.Broker(), p.man.ID, p.services, p.log)
 	}
 	cctx, cancel := context.WithTimeout(ctx, p.policy.ConfigureTimeout)
 	defer cancel()
@@ -395,7 +395,7 @@ func (p *Plugin) spawn(ctx context.Context) (*instance, error) {
 // serveHostServices serves the host's services to one plugin process on a
 // new broker stream and returns its id, which Configure hands over. The
 // server ends with the process's connection.
-func serveHostServices(b *plugin.MuxBroker, id string, backend shared.HostBackend, log hclog.Logger) uint32 {
+func serveHostServices(b *plugin.MuxBroker, id string, backend shared.HostAPIBackend, log hclog.Logger) uint32 {
 	streamID := b.NextId()
 	go func() {
 		conn, err := b.Accept(streamID)
@@ -404,7 +404,7 @@ func serveHostServices(b *plugin.MuxBroker, id string, backend shared.HostBacken
 			return
 		}
 		srv := rpc.NewServer()
-		if err := srv.RegisterName("Host", shared.NewHostRPCServer(id, backend)); err != nil {
+		if err := srv.RegisterName("Host", shared.NewHostAPIServer(id, backend)); err != nil {
 			log.Error("cannot serve host services", "error", err)
 			conn.Close()
 			return

@@ -51,7 +51,7 @@ type Plugin struct {
 	Route string
 	// Menu is the navigation group ("Infra"); empty means "Plugins".
 	Menu string
-	// Provider serves the page and its actions (a *shared.Client for a
+	// Provider serves the page and its actions (a *shared.PluginClient for a
 	// launched plugin).
 	Provider shared.PageProvider
 }

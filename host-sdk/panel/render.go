@@ -173,7 +173,7 @@ func (h *Handler) writeHTML(w http.ResponseWriter, status int, name string, data
 
 // ---- template functions ----
 
-func levelOf(level string) string {
+func levelOf(level shared.Level) shared.Level {
 	if level == "" {
 		return shared.LevelInfo
 	}

@@ -18,12 +18,12 @@ func (e *SchemaError) Error() string {
 	return "the page cannot be rendered: " + strings.Join(e.Problems, "; ")
 }
 
-var knownLevels = map[string]bool{
+var knownLevels = map[shared.Level]bool{
 	"": true, shared.LevelInfo: true, shared.LevelWarning: true,
 	shared.LevelError: true, shared.LevelSuccess: true,
 }
 
-var knownFields = map[string]bool{
+var knownFields = map[shared.FieldType]bool{
 	shared.FieldText: true, shared.FieldSelect: true, shared.FieldTextarea: true,
 	shared.FieldCheckbox: true, shared.FieldDateTime: true,
 }

@@ -51,7 +51,7 @@ func ValidateRoute(r shared.Route) (shared.Route, error) {
 	if err := validateID(r.ID); err != nil {
 		return shared.Route{}, err
 	}
-	host, err := validateHost(r.Host)
+	host, err := shared.CheckHostname("host", r.Host)
 	if err != nil {
 		return shared.Route{}, err
 	}
@@ -66,29 +66,6 @@ func validateID(id string) error {
 		return shared.FieldError("id", "route id %q must be 1-128 characters of letters, digits, '.', '_', ':' and '-'", id)
 	}
 	return nil
-}
-
-// validateHost accepts a DNS hostname: dot-separated labels of letters,
-// digits and hyphens (not at a label's ends), each at most 63 characters,
-// at most 253 in all; not an IP address, no port, no trailing dot.
-func validateHost(h string) (string, error) {
-	const rule = "must be a hostname: dot-separated labels of letters, digits and hyphens, at most 253 characters, without port or trailing dot"
-	if h == "" {
-		return "", shared.FieldError("host", "host is empty: it %s", rule)
-	}
-	if net.ParseIP(strings.Trim(h, "[]")) != nil {
-		return "", shared.FieldError("host", "host %q is an IP address: it %s", h, rule)
-	}
-	if len(h) > 253 {
-		return "", shared.FieldError("host", "host is %d characters long: it %s", len(h), rule)
-	}
-	lower := strings.ToLower(h)
-	for _, label := range strings.Split(lower, ".") {
-		if !labelPattern.MatchString(label) {
-			return "", shared.FieldError("host", "host %q %s (label %q is not valid)", h, rule, label)
-		}
-	}
-	return lower, nil
 }
 
 // validateUpstream accepts host:port with a non-empty host (a hostname or
@@ -106,9 +83,23 @@ func validateUpstream(u string) error {
 		return shared.FieldError("upstream", "upstream %q %s (the host is missing)", u, rule)
 	}
 	if net.ParseIP(host) == nil {
-		if _, err := validateHost(host); err != nil {
+		if !validUpstreamHost(host) {
 			return shared.FieldError("upstream", "upstream %q %s (%q is neither an IP nor a hostname)", u, rule, host)
 		}
 	}
 	return nil
+}
+
+// validUpstreamHost accepts a name the proxy can dial: dot-separated DNS
+// labels, where single labels (a container name, localhost) are fine.
+func validUpstreamHost(h string) bool {
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(strings.ToLower(h), ".") {
+		if !labelPattern.MatchString(label) {
+			return false
+		}
+	}
+	return true
 }

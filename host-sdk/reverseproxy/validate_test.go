@@ -22,7 +22,9 @@ func TestValidateRoute(t *testing.T) {
 		{"valid", func(r *shared.Route) {}, ""},
 		{"upstream hostname", func(r *shared.Route) { r.Upstream = "minio.internal:9000" }, ""},
 		{"upstream ipv6", func(r *shared.Route) { r.Upstream = "[::1]:9000" }, ""},
-		{"single label host", func(r *shared.Route) { r.Host = "intranet" }, ""},
+		{"single label host", func(r *shared.Route) { r.Host = "intranet" }, "host"},
+		{"localhost host", func(r *shared.Route) { r.Host = "localhost" }, "host"},
+		{"upstream single label", func(r *shared.Route) { r.Upstream = "minio:9000" }, ""},
 		{"empty id", func(r *shared.Route) { r.ID = "" }, "id"},
 		{"id with slash", func(r *shared.Route) { r.ID = "a/b" }, "id"},
 		{"id with tilde", func(r *shared.Route) { r.ID = "a~tls" }, "id"},
@@ -31,7 +33,7 @@ func TestValidateRoute(t *testing.T) {
 		{"ipv4 host", func(r *shared.Route) { r.Host = "10.0.0.1" }, "host"},
 		{"ipv6 host", func(r *shared.Route) { r.Host = "::1" }, "host"},
 		{"host with port", func(r *shared.Route) { r.Host = "s3.example.com:443" }, "host"},
-		{"trailing dot", func(r *shared.Route) { r.Host = "s3.example.com." }, "host"},
+		{"trailing dot is the same host", func(r *shared.Route) { r.Host = "s3.example.com." }, ""},
 		{"underscore", func(r *shared.Route) { r.Host = "s3_x.example.com" }, "host"},
 		{"wildcard", func(r *shared.Route) { r.Host = "*.example.com" }, "host"},
 		{"label hyphen end", func(r *shared.Route) { r.Host = "s3-.example.com" }, "host"},
@@ -50,7 +52,7 @@ func TestValidateRoute(t *testing.T) {
 			got, err := reverseproxy.ValidateRoute(r)
 			if tc.field == "" {
 				require.NoError(t, err)
-				require.Equal(t, strings.ToLower(r.Host), got.Host)
+				require.Equal(t, strings.TrimSuffix(strings.ToLower(r.Host), "."), got.Host)
 				return
 			}
 			require.Error(t, err)

@@ -101,11 +101,11 @@ func (a *Addon) SetReverseProxy(p shared.ReverseProxy) {
 	a.reapplyExposure(context.Background())
 }
 
-// SetHostServices is called by the glue with the host's services; the
+// SetHostAPI is called by the glue with the host's services; the
 // add-on uses the reverse proxy.
-func (a *Addon) SetHostServices(h shared.HostServices) { a.SetReverseProxy(h) }
+func (a *Addon) SetHostAPI(h shared.HostAPI) { a.SetReverseProxy(h) }
 
-var _ shared.HostAware = (*Addon)(nil)
+var _ shared.UsesHostAPI = (*Addon)(nil)
 
 // ensureExposure puts the route back when the proxy lost it (the proxy
 // restarted with its own configuration).

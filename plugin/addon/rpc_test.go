@@ -21,13 +21,13 @@ import (
 )
 
 // rpcClient serves the add-on over the real net/rpc glue.
-func rpcClient(t testing.TB, a *Addon) *shared.Client {
+func rpcClient(t testing.TB, a *Addon) *shared.PluginClient {
 	t.Helper()
 	client, _ := plugin.TestPluginRPCConn(t, shared.PluginMap(a), nil)
 	t.Cleanup(func() { client.Close() })
 	raw, err := client.Dispense(shared.PluginName)
 	require.NoError(t, err)
-	return raw.(*shared.Client)
+	return raw.(*shared.PluginClient)
 }
 
 func TestSecretAppearsInExactlyOneReply(t *testing.T) {

@@ -164,7 +164,7 @@ func (s *Supervisor) Status() shared.Status {
 	st := s.st
 	st.S3Address, st.ConsoleAddress = s.set.S3Address, s.set.ConsoleAddress
 	if st.PID != 0 && !st.StartedAt.IsZero() {
-		st.Uptime = time.Since(st.StartedAt).Truncate(time.Second)
+		st.UptimeSeconds = int64(time.Since(st.StartedAt).Seconds())
 	}
 	return st
 }

@@ -1,6 +1,6 @@
 // Command backup-agent is a test plugin that uses the node's object storage
 // the way another Cloud OS plugin would: only through the host. After each
-// Configure it asks the storage plugin (through HostServices.Storage) for a
+// Configure it asks the storage plugin (through HostAPI.Storage) for a
 // private bucket, an access key whose policy allows only that bucket, and
 // the endpoint; then, with minio-go and those credentials, it uploads a
 // file, reads it back and compares. Its Health detail reports the outcome,
@@ -100,12 +100,12 @@ func parseBool(key, v string) (bool, error) {
 	return b, nil
 }
 
-// agent implements shared.Lifecycle and shared.HostAware.
+// agent implements shared.Lifecycle and shared.UsesHostAPI.
 type agent struct {
 	log hclog.Logger
 
 	mu     sync.Mutex
-	host   shared.HostServices
+	host   shared.HostAPI
 	cancel context.CancelFunc
 	done   chan struct{}
 	// backup is the line of the last run: "backup <state>: <detail>".
@@ -118,8 +118,8 @@ func newAgent(log hclog.Logger) *agent {
 	return &agent{log: log, backup: "backup not run: waiting for Configure"}
 }
 
-// SetHostServices is called by the glue before the first Configure.
-func (a *agent) SetHostServices(h shared.HostServices) {
+// SetHostAPI is called by the glue before the first Configure.
+func (a *agent) SetHostAPI(h shared.HostAPI) {
 	a.mu.Lock()
 	a.host = h
 	a.mu.Unlock()
@@ -203,10 +203,10 @@ func (a *agent) addProbe(name string, err error, ok string) {
 func oneLine(s string) string { return strings.ReplaceAll(s, "\n", " ") }
 
 // run does one backup, then the probes when asked.
-func (a *agent) run(ctx context.Context, host shared.HostServices, cfg config) {
+func (a *agent) run(ctx context.Context, host shared.HostAPI, cfg config) {
 	if host == nil {
 		a.log.Error("backup failed", "error", "no host services")
-		a.setBackup("backup failed: the host offers no services to this plugin (no HostServicesID in Configure)", true)
+		a.setBackup("backup failed: the host offers no services to this plugin (no HostAPIStream in Configure)", true)
 		return
 	}
 	line, err := a.backupOnce(ctx, host.Storage(cfg.storage), cfg)
@@ -445,7 +445,7 @@ func uploadAndVerify(ctx context.Context, s3 *minio.Client, bucket, object strin
 
 // runProbes tries what the host must refuse or neutralise, and records
 // each outcome as a "probe <name>: <code>: <message>" line.
-func (a *agent) runProbes(ctx context.Context, host shared.HostServices, cfg config) {
+func (a *agent) runProbes(ctx context.Context, host shared.HostAPI, cfg config) {
 	sm := host.Storage(cfg.storage)
 	pctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
@@ -488,5 +488,5 @@ func main() {
 
 var (
 	_ shared.Lifecycle = (*agent)(nil)
-	_ shared.HostAware = (*agent)(nil)
+	_ shared.UsesHostAPI = (*agent)(nil)
 )

@@ -39,15 +39,15 @@ func (b *recordingBackend) Forward(ctx context.Context, caller, target, method s
 	return json.Marshal(Bucket{Name: req.Name, Visibility: req.Visibility})
 }
 
-func hostPair(t *testing.T, caller string, b HostBackend) *HostClient {
+func hostPair(t *testing.T, caller string, b HostAPIBackend) *HostAPIClient {
 	t.Helper()
 	srv := rpc.NewServer()
-	require.NoError(t, srv.RegisterName("Host", NewHostRPCServer(caller, b)))
+	require.NoError(t, srv.RegisterName("Host", NewHostAPIServer(caller, b)))
 	c1, c2 := net.Pipe()
 	go srv.ServeConn(c1)
 	client := rpc.NewClient(c2)
 	t.Cleanup(func() { client.Close() })
-	return NewHostClient(client)
+	return NewHostAPIClient(client)
 }
 
 func TestHostServicesRoundTrip(t *testing.T) {
@@ -98,7 +98,7 @@ func TestHostServicesRefusals(t *testing.T) {
 	b.method = ""
 
 	// Lifecycle and page methods of another plugin are not reachable.
-	c := &Client{rpc: h.c.rpc, target: "object-storage"}
+	c := &PluginClient{rpc: h.c.rpc, target: "object-storage"}
 	_, err = c.Shutdown(ctx, ShutdownRequest{StopServices: true})
 	require.ErrorIs(t, err, ErrPermission)
 	_, err = c.Action(ctx, ActionRequest{Action: "revoke_key"})

@@ -1,7 +1,7 @@
-// Package hostservices is the host's side of the services it offers each
+// Package hostapi is the host's side of the services it offers each
 // plugin: the node's reverse proxy, and calls into the StorageModule of
 // another loaded plugin on behalf of the calling plugin.
-package hostservices
+package hostapi
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 // Lookup finds a loaded plugin by id.
 type Lookup func(id string) (*launcher.Plugin, bool)
 
-// Backend implements shared.HostBackend.
+// Backend implements shared.HostAPIBackend.
 type Backend struct {
 	shared.ReverseProxy
 	lookup Lookup
@@ -58,4 +58,4 @@ func (b *Backend) Forward(ctx context.Context, caller, target, method string, bo
 	return client.CallRaw(shared.WithCaller(ctx, caller), method, body)
 }
 
-var _ shared.HostBackend = (*Backend)(nil)
+var _ shared.HostAPIBackend = (*Backend)(nil)

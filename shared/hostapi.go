@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/rpc"
+	"reflect"
 	"slices"
 )
 
@@ -52,9 +53,10 @@ type ListRoutesResponse struct {
 	Routes []Route `json:"routes"`
 }
 
-// HostServices is what the host offers each plugin, over go-plugin's
+// HostAPI is what a plugin calls on the host (plugin → host; the other
+// direction is Lifecycle, PageProvider and StorageModule), over go-plugin's
 // broker: the node's reverse proxy, and other plugins' StorageModule.
-type HostServices interface {
+type HostAPI interface {
 	ReverseProxy
 	// Storage is the StorageModule of another plugin, called through the
 	// host, which attaches the calling plugin's id: a plugin cannot choose
@@ -62,10 +64,10 @@ type HostServices interface {
 	Storage(pluginID string) StorageModule
 }
 
-// HostAware is implemented by plugins that use host services. The glue
+// UsesHostAPI is implemented by plugins that call the host. The glue
 // hands them over before the first Configure reaches the plugin.
-type HostAware interface {
-	SetHostServices(HostServices)
+type UsesHostAPI interface {
+	SetHostAPI(HostAPI)
 }
 
 // ForwardCall is a plugin's call into another plugin, as sent to the host.
@@ -76,55 +78,68 @@ type ForwardCall struct {
 }
 
 // ForwardableMethods are the StorageModule methods one plugin may call on
-// another through the host. Lifecycle and page methods are the host's own.
-var ForwardableMethods = []string{
-	"Status", "Endpoint", "ListBuckets", "CreateBucket", "SetBucketVisibility", "DeleteBucket",
-	"ListKeys", "CreateKey", "RevokeKey", "Expose", "Unexpose",
+// another through the host: every StorageModule method except the page's
+// (PageProvider), which are the host's own. Derived from the interfaces, so
+// a method added to StorageModule is forwardable without a second list.
+var ForwardableMethods = forwardableMethods()
+
+func forwardableMethods() []string {
+	page := reflect.TypeFor[PageProvider]()
+	storage := reflect.TypeFor[StorageModule]()
+	var out []string
+	for i := range storage.NumMethod() {
+		name := storage.Method(i).Name
+		if _, isPage := page.MethodByName(name); !isPage {
+			out = append(out, name)
+		}
+	}
+	return out
 }
 
-// HostBackend is the host's side of the services, for one calling plugin
-// or for all: the glue (HostRPCServer) attaches the caller's id.
-type HostBackend interface {
+// HostAPIBackend is the host's implementation of HostAPI, shared by every
+// calling plugin: the glue (HostAPIServer) attaches the caller's id.
+type HostAPIBackend interface {
 	ReverseProxy
 	// Forward calls method on the target plugin on behalf of caller and
 	// returns its JSON reply.
 	Forward(ctx context.Context, caller, target, method string, body []byte) ([]byte, error)
 }
 
-// HostRPCServer serves HostBackend to one plugin under the name "Host".
+// HostAPIServer is the host-side net/rpc adapter of HostAPI: it serves
+// HostAPIBackend to one plugin under the name "Host".
 // The caller id is fixed by the host when it creates the server, and
 // whatever the plugin puts in Args.Caller is ignored.
-type HostRPCServer struct {
+type HostAPIServer struct {
 	caller  string
-	backend HostBackend
+	backend HostAPIBackend
 }
 
-// NewHostRPCServer serves backend to the plugin whose id is caller.
-func NewHostRPCServer(caller string, backend HostBackend) *HostRPCServer {
-	return &HostRPCServer{caller: caller, backend: backend}
+// NewHostAPIServer serves backend to the plugin whose id is caller.
+func NewHostAPIServer(caller string, backend HostAPIBackend) *HostAPIServer {
+	return &HostAPIServer{caller: caller, backend: backend}
 }
 
-func hostServe[Req, Resp any](s *HostRPCServer, a Args, r *Reply, f func(ReverseProxy, context.Context, Req) (Resp, error)) error {
+func hostServe[Req, Resp any](s *HostAPIServer, a Args, r *Reply, f func(ReverseProxy, context.Context, Req) (Resp, error)) error {
 	// The backend sees the caller the host knows, not what was sent.
 	a.Caller = s.caller
-	return serve(&RPCServer{impl: s.backend}, a, r, f)
+	return serve(&PluginServer{impl: s.backend}, a, r, f)
 }
 
-func (s *HostRPCServer) ProxyStatus(a Args, r *Reply) error {
+func (s *HostAPIServer) ProxyStatus(a Args, r *Reply) error {
 	return hostServe(s, a, r, ReverseProxy.ProxyStatus)
 }
-func (s *HostRPCServer) AddRoute(a Args, r *Reply) error {
+func (s *HostAPIServer) AddRoute(a Args, r *Reply) error {
 	return hostServe(s, a, r, ReverseProxy.AddRoute)
 }
-func (s *HostRPCServer) RemoveRoute(a Args, r *Reply) error {
+func (s *HostAPIServer) RemoveRoute(a Args, r *Reply) error {
 	return hostServe(s, a, r, ReverseProxy.RemoveRoute)
 }
-func (s *HostRPCServer) ListRoutes(a Args, r *Reply) error {
+func (s *HostAPIServer) ListRoutes(a Args, r *Reply) error {
 	return hostServe(s, a, r, ReverseProxy.ListRoutes)
 }
 
 // Forward carries a ForwardCall to the backend with the caller's id.
-func (s *HostRPCServer) Forward(a Args, r *Reply) error {
+func (s *HostAPIServer) Forward(a Args, r *Reply) error {
 	var fc ForwardCall
 	if err := json.Unmarshal(a.Body, &fc); err != nil {
 		r.Err = Errorf(CodeInvalidArgument, "malformed forwarded call: %v", err)
@@ -145,32 +160,32 @@ func (s *HostRPCServer) Forward(a Args, r *Reply) error {
 	return nil
 }
 
-// HostClient is a plugin's handle on the host's services.
-type HostClient struct {
-	c *Client
+// HostAPIClient is the plugin-side stub of HostAPI.
+type HostAPIClient struct {
+	c *PluginClient
 }
 
-// NewHostClient wraps the net/rpc connection to the host's services.
-func NewHostClient(c *rpc.Client) *HostClient {
-	return &HostClient{c: &Client{rpc: c, service: "Host"}}
+// NewHostAPIClient wraps the net/rpc connection to the host's services.
+func NewHostAPIClient(c *rpc.Client) *HostAPIClient {
+	return &HostAPIClient{c: &PluginClient{rpc: c, service: "Host"}}
 }
 
-func (h *HostClient) ProxyStatus(ctx context.Context, req ProxyStatusRequest) (ProxyStatus, error) {
+func (h *HostAPIClient) ProxyStatus(ctx context.Context, req ProxyStatusRequest) (ProxyStatus, error) {
 	return call[ProxyStatusRequest, ProxyStatus](ctx, h.c, "ProxyStatus", req)
 }
-func (h *HostClient) AddRoute(ctx context.Context, req AddRouteRequest) (Route, error) {
+func (h *HostAPIClient) AddRoute(ctx context.Context, req AddRouteRequest) (Route, error) {
 	return call[AddRouteRequest, Route](ctx, h.c, "AddRoute", req)
 }
-func (h *HostClient) RemoveRoute(ctx context.Context, req RemoveRouteRequest) (RemoveRouteResponse, error) {
+func (h *HostAPIClient) RemoveRoute(ctx context.Context, req RemoveRouteRequest) (RemoveRouteResponse, error) {
 	return call[RemoveRouteRequest, RemoveRouteResponse](ctx, h.c, "RemoveRoute", req)
 }
-func (h *HostClient) ListRoutes(ctx context.Context, req ListRoutesRequest) (ListRoutesResponse, error) {
+func (h *HostAPIClient) ListRoutes(ctx context.Context, req ListRoutesRequest) (ListRoutesResponse, error) {
 	return call[ListRoutesRequest, ListRoutesResponse](ctx, h.c, "ListRoutes", req)
 }
 
 // Storage returns pluginID's StorageModule, reached through the host.
-func (h *HostClient) Storage(pluginID string) StorageModule {
-	return &Client{rpc: h.c.rpc, target: pluginID}
+func (h *HostAPIClient) Storage(pluginID string) StorageModule {
+	return &PluginClient{rpc: h.c.rpc, target: pluginID}
 }
 
-var _ HostServices = (*HostClient)(nil)
+var _ HostAPI = (*HostAPIClient)(nil)
