@@ -290,7 +290,9 @@ func (s *PluginServer) SetBucketVisibility(a Args, r *Reply) error {
 func (s *PluginServer) DeleteBucket(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.DeleteBucket)
 }
-func (s *PluginServer) ListKeys(a Args, r *Reply) error { return serve(s, a, r, StorageModule.ListKeys) }
+func (s *PluginServer) ListKeys(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.ListKeys)
+}
 func (s *PluginServer) CreateKey(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.CreateKey)
 }

@@ -487,6 +487,6 @@ func main() {
 }
 
 var (
-	_ shared.Lifecycle = (*agent)(nil)
+	_ shared.Lifecycle   = (*agent)(nil)
 	_ shared.UsesHostAPI = (*agent)(nil)
 )
