@@ -76,7 +76,12 @@ type (
 // whatever the browser checked. A failed action answers OK false with the
 // message and the field at fault; it has changed nothing.
 func (a *Addon) Action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
-	res, err := a.action(ctx, req)
+	act, ok := actionsByName[req.Action]
+	if !ok {
+		return failure(shared.Errorf(shared.CodeInvalidArgument,
+			"unknown action %q: the actions are %s", req.Action, strings.Join(ActionNames(), ", "))), nil
+	}
+	res, err := act.run(ctx, a, req.Input)
 	if err != nil {
 		return failure(err), nil
 	}
@@ -84,100 +89,121 @@ func (a *Addon) Action(ctx context.Context, req shared.ActionRequest) (shared.Ac
 	return res, nil
 }
 
-func (a *Addon) action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
-	switch req.Action {
-	case "create_bucket":
-		var in createBucketInput
-		if err := decode(req.Input, &in); err != nil {
-			return shared.ActionResult{}, err
-		}
-		b, err := a.CreateBucket(ctx, shared.CreateBucketRequest{Name: strings.TrimSpace(in.Name), Visibility: in.Visibility})
-		if err != nil {
-			return shared.ActionResult{}, err
-		}
-		return shared.ActionResult{Message: fmt.Sprintf("Bucket %s created (%s).", b.Name, b.Visibility), Refresh: true}, nil
+// action is one row of the dispatch table: its name (as the page sends
+// it), and a runner that decodes the input into the handler's own type.
+type action struct {
+	name string
+	run  func(ctx context.Context, a *Addon, raw json.RawMessage) (shared.ActionResult, error)
+}
 
-	case "set_visibility":
-		var in setVisibilityInput
-		if err := decode(req.Input, &in); err != nil {
+// handle makes a table row from a handler taking its typed input.
+func handle[In any](name string, h func(a *Addon, ctx context.Context, in In) (shared.ActionResult, error)) action {
+	return action{name: name, run: func(ctx context.Context, a *Addon, raw json.RawMessage) (shared.ActionResult, error) {
+		var in In
+		if err := decode(raw, &in); err != nil {
 			return shared.ActionResult{}, err
 		}
-		b, err := a.SetBucketVisibility(ctx, shared.SetBucketVisibilityRequest{Name: in.Name, Visibility: in.Visibility, OverwriteCustom: in.OverwriteCustom})
-		if err != nil {
-			return shared.ActionResult{}, err
-		}
-		return shared.ActionResult{Message: fmt.Sprintf("Bucket %s is now %s.", b.Name, b.Visibility), Refresh: true}, nil
+		return h(a, ctx, in)
+	}}
+}
 
-	case "delete_bucket":
-		var in deleteBucketInput
-		if err := decode(req.Input, &in); err != nil {
-			return shared.ActionResult{}, err
-		}
-		r, err := a.DeleteBucket(ctx, shared.DeleteBucketRequest{Name: in.Name, Force: in.Force})
-		if err != nil {
-			return shared.ActionResult{}, err
-		}
-		msg := fmt.Sprintf("Bucket %s deleted.", r.Name)
-		if in.Force {
-			msg = fmt.Sprintf("Bucket %s emptied (%d objects removed) and deleted.", r.Name, r.ObjectsRemoved)
-		}
-		return shared.ActionResult{Message: msg, Refresh: true}, nil
+// actions is the one table of the page's actions: name → input type →
+// handler (which writes the message). The page's schema, the dispatcher
+// and the "unknown action" message all come from it.
+var actions = []action{
+	handle(page.ActionCreateBucket, (*Addon).createBucketAction),
+	handle(page.ActionSetVisibility, (*Addon).setVisibilityAction),
+	handle(page.ActionDeleteBucket, (*Addon).deleteBucketAction),
+	handle(page.ActionCreateKey, (*Addon).createKeyAction),
+	handle(page.ActionRevokeKey, (*Addon).revokeKeyAction),
+	handle(page.ActionExpose, (*Addon).exposeAction),
+	handle(page.ActionUnexpose, (*Addon).unexposeAction),
+}
 
-	case "create_key":
-		var in createKeyInput
-		if err := decode(req.Input, &in); err != nil {
-			return shared.ActionResult{}, err
-		}
-		exp, err := keys.ParseExpiry(in.Expiry, time.Now())
-		if err != nil {
-			return shared.ActionResult{}, err
-		}
-		r, err := a.CreateKey(ctx, shared.CreateKeyRequest{Name: strings.TrimSpace(in.Name), Description: in.Description, Policy: in.Policy, Expiry: exp})
-		if err != nil {
-			return shared.ActionResult{}, err
-		}
-		ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
-		return shared.ActionResult{
-			Message:   fmt.Sprintf("Access key %s created.", r.Key.AccessKey),
-			Modal:     page.SecretModal(r.Key, r.SecretKey, ep),
-			Refresh:   true,
-			AccessKey: r.Key.AccessKey,
-			SecretKey: r.SecretKey,
-		}, nil
-
-	case "revoke_key":
-		var in revokeKeyInput
-		if err := decode(req.Input, &in); err != nil {
-			return shared.ActionResult{}, err
-		}
-		if _, err := a.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: strings.TrimSpace(in.AccessKey)}); err != nil {
-			return shared.ActionResult{}, err
-		}
-		return shared.ActionResult{Message: fmt.Sprintf("Access key %s revoked.", in.AccessKey), Refresh: true}, nil
-
-	case "expose":
-		var in exposeInput
-		if err := decode(req.Input, &in); err != nil {
-			return shared.ActionResult{}, err
-		}
-		ep, err := a.Expose(ctx, shared.ExposeRequest{Domain: in.Domain})
-		if err != nil {
-			return shared.ActionResult{}, err
-		}
-		return shared.ActionResult{Message: "The S3 API is exposed at " + ep.PublicURL + ".", Refresh: true}, nil
-
-	case "unexpose":
-		var in unexposeInput
-		if err := decode(req.Input, &in); err != nil {
-			return shared.ActionResult{}, err
-		}
-		if _, err := a.Unexpose(ctx, shared.UnexposeRequest{}); err != nil {
-			return shared.ActionResult{}, err
-		}
-		return shared.ActionResult{Message: "The S3 API is no longer exposed.", Refresh: true}, nil
+var actionsByName = func() map[string]action {
+	m := make(map[string]action, len(actions))
+	for _, act := range actions {
+		m[act.name] = act
 	}
-	return shared.ActionResult{}, shared.Errorf(shared.CodeInvalidArgument,
-		"unknown action %q: the actions are create_bucket, set_visibility, delete_bucket, create_key, revoke_key, expose, unexpose", req.Action)
+	return m
+}()
+
+// ActionNames lists the page's actions, in table order.
+func ActionNames() []string {
+	out := make([]string, len(actions))
+	for i, act := range actions {
+		out[i] = act.name
+	}
+	return out
+}
+
+func (a *Addon) createBucketAction(ctx context.Context, in createBucketInput) (shared.ActionResult, error) {
+	b, err := a.CreateBucket(ctx, shared.CreateBucketRequest{Name: strings.TrimSpace(in.Name), Visibility: in.Visibility})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("Bucket %s created (%s).", b.Name, b.Visibility), Refresh: true}, nil
+}
+
+func (a *Addon) setVisibilityAction(ctx context.Context, in setVisibilityInput) (shared.ActionResult, error) {
+	b, err := a.SetBucketVisibility(ctx, shared.SetBucketVisibilityRequest{Name: in.Name, Visibility: in.Visibility, OverwriteCustom: in.OverwriteCustom})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("Bucket %s is now %s.", b.Name, b.Visibility), Refresh: true}, nil
+}
+
+func (a *Addon) deleteBucketAction(ctx context.Context, in deleteBucketInput) (shared.ActionResult, error) {
+	r, err := a.DeleteBucket(ctx, shared.DeleteBucketRequest{Name: in.Name, Force: in.Force})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	msg := fmt.Sprintf("Bucket %s deleted.", r.Name)
+	if in.Force {
+		msg = fmt.Sprintf("Bucket %s emptied (%d objects removed) and deleted.", r.Name, r.ObjectsRemoved)
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) createKeyAction(ctx context.Context, in createKeyInput) (shared.ActionResult, error) {
+	exp, err := keys.ParseExpiry(in.Expiry, time.Now())
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	r, err := a.CreateKey(ctx, shared.CreateKeyRequest{Name: strings.TrimSpace(in.Name), Description: in.Description, Policy: in.Policy, Expiry: exp})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
+	return shared.ActionResult{
+		Message:   fmt.Sprintf("Access key %s created.", r.Key.AccessKey),
+		Modal:     page.SecretModal(r.Key, r.SecretKey, ep),
+		Refresh:   true,
+		AccessKey: r.Key.AccessKey,
+		SecretKey: r.SecretKey,
+	}, nil
+}
+
+func (a *Addon) revokeKeyAction(ctx context.Context, in revokeKeyInput) (shared.ActionResult, error) {
+	if _, err := a.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: strings.TrimSpace(in.AccessKey)}); err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("Access key %s revoked.", in.AccessKey), Refresh: true}, nil
+}
+
+func (a *Addon) exposeAction(ctx context.Context, in exposeInput) (shared.ActionResult, error) {
+	ep, err := a.Expose(ctx, shared.ExposeRequest{Domain: in.Domain})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: "The S3 API is exposed at " + ep.PublicURL + ".", Refresh: true}, nil
+}
+
+func (a *Addon) unexposeAction(ctx context.Context, _ unexposeInput) (shared.ActionResult, error) {
+	if _, err := a.Unexpose(ctx, shared.UnexposeRequest{}); err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: "The S3 API is no longer exposed.", Refresh: true}, nil
 }
 
 // decode reads an action's JSON input strictly: an unknown field or a

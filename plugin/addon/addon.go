@@ -1,59 +1,31 @@
-// Package addon is the object-storage add-on as the host sees it: it ties
-// the MinIO supervisor, buckets, keys, usage and exposure into one
-// implementation of shared.Lifecycle, shared.PageProvider and
+// Package addon is the object-storage add-on as the host sees it: a façade
+// that wires the connection to MinIO, buckets, keys, usage and exposure
+// into one implementation of shared.Lifecycle, shared.PageProvider and
 // shared.StorageModule, so that the panel and other plugins cannot
 // disagree.
 package addon
 
 import (
 	"context"
-	"fmt"
-	"slices"
-	"sort"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
-	"github.com/minio/minio-go/v7"
-	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/quazzar/object-storage/plugin/buckets"
+	"github.com/quazzar/object-storage/plugin/exposure"
 	"github.com/quazzar/object-storage/plugin/keys"
-	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/supervisor"
-	"github.com/quazzar/object-storage/plugin/usage"
 	"github.com/quazzar/object-storage/shared"
 )
 
 // Addon implements shared.Lifecycle, shared.PageProvider and
-// shared.StorageModule.
+// shared.StorageModule. It holds no state of its own: MinIO's connection
+// is conn's, the exposed domain is expo's.
 type Addon struct {
 	log  hclog.Logger
-	opts []supervisor.Option
-
-	mu       sync.Mutex
-	set      settings.Settings
-	sup      *supervisor.Supervisor
-	svc      *services
-	starting bool
-	lastTry  time.Time
-	// wireErr is why the add-on could not build its MinIO clients.
-	wireErr error
-	host    shared.ReverseProxy
-	expo    *exposure
-}
-
-// services are the clients that need a running MinIO; they are built once
-// MinIO is ready, and rebuilt after a confirmed restart.
-type services struct {
-	s3      *minio.Client
-	admin   *minioadmin.Client
-	buckets *buckets.Manager
-	keys    *keys.Manager
-	usage   *usage.Poller
-	cancel  context.CancelFunc
+	conn *conn
+	expo *exposure.Manager
 }
 
 // New returns an add-on that waits for its settings (Configure). opts tune
@@ -62,362 +34,121 @@ func New(log hclog.Logger, opts ...supervisor.Option) *Addon {
 	if log == nil {
 		log = hclog.NewNullLogger()
 	}
-	return &Addon{log: log, opts: opts, set: settings.Defaults()}
+	a := &Addon{log: log, conn: newConn(log, opts), expo: exposure.New(log.Named("exposure"))}
+	a.conn.wired = a.wired
+	a.conn.opened = func(set settings.Settings) {
+		a.expo.Open(context.Background(), set.StateDir, set.S3Address)
+	}
+	return a
 }
 
-// restartSettings are the settings MinIO can only take by restarting.
-var restartSettings = []string{
-	settings.KeyMinIOBinary, settings.KeyDataDir, settings.KeyEnvFile, settings.KeyS3Address,
-	settings.KeyConsoleAddress, settings.KeyRegion, settings.KeyStateDir,
+// wired runs each time MinIO's clients are (re)built: the route follows
+// the S3 address, and the background refresh starts.
+func (a *Addon) wired(ctx context.Context, set settings.Settings, svc *services) {
+	a.expo.SetUpstream(ctx, set.S3Address)
+	go a.refresh(svc)
 }
 
-// Configure takes the host's settings. The first call starts (or adopts)
-// MinIO in the background and returns at once; the status says starting.
-// A later call applies what MinIO takes live (scanner speed, usage
-// interval) through the admin API; a change of address, region or paths
-// is refused with needs_restart unless req.ConfirmRestart is set.
+// refresh re-reads bucket policies on the usage interval, so a policy set
+// in the console or with mc shows up as custom, and puts the exposure
+// route back if the proxy lost it. The first round runs at once, so that
+// the first listing after a start finds every bucket's visibility cached.
+func (a *Addon) refresh(svc *services) {
+	for {
+		if err := svc.buckets.Refresh(svc.ctx); err != nil && svc.ctx.Err() == nil {
+			a.log.Debug("bucket policy refresh failed", "error", err)
+		}
+		a.expo.Reconcile(svc.ctx)
+		select {
+		case <-svc.ctx.Done():
+			return
+		case <-time.After(a.conn.settings().UsageInterval):
+		}
+	}
+}
+
+// SetReverseProxy gives the add-on the node's reverse proxy; nil means the
+// node has none.
+func (a *Addon) SetReverseProxy(p shared.ReverseProxy) {
+	a.expo.SetProxy(context.Background(), p)
+}
+
+// SetHostAPI is called by the glue with the host's API; the add-on uses
+// its reverse proxy.
+func (a *Addon) SetHostAPI(h shared.HostAPI) { a.SetReverseProxy(h) }
+
+// ---- lifecycle ----
+
+// Configure takes the host's settings: see conn.configure.
 func (a *Addon) Configure(ctx context.Context, req shared.ConfigureRequest) (shared.ConfigureResponse, error) {
 	next, err := settings.Parse(req.Settings)
 	if err != nil {
 		return shared.ConfigureResponse{}, err
 	}
-	a.mu.Lock()
-	first := a.sup == nil
-	prev := a.set
-	a.mu.Unlock()
-	if first {
-		a.mu.Lock()
-		a.set = next
-		a.sup = supervisor.New(next, a.log, a.opts...)
-		a.expo = loadExposure(next.StateDir, a.log)
-		a.mu.Unlock()
-		a.startInBackground()
-		return shared.ConfigureResponse{}, nil
-	}
-
-	changed := diff(prev.Map(), next.Map())
-	var needRestart []string
-	for _, k := range changed {
-		if slices.Contains(restartSettings, k) {
-			needRestart = append(needRestart, k)
-		}
-	}
-	if len(needRestart) > 0 {
-		if !req.ConfirmRestart {
-			return shared.ConfigureResponse{}, shared.Errorf(shared.CodeNeedsRestart,
-				"changing %s needs a restart of MinIO, which drops open S3 connections: confirm the restart to apply it; nothing was changed",
-				strings.Join(needRestart, ", "))
-		}
-		return a.restartWith(ctx, next)
-	}
-	var live []string
-	if slices.Contains(changed, settings.KeyScannerSpeed) && next.ScannerSpeed != "" {
-		if err := a.applyScannerSpeed(ctx, next.ScannerSpeed); err != nil {
-			return shared.ConfigureResponse{}, err
-		}
-		live = append(live, settings.KeyScannerSpeed)
-	}
-	a.mu.Lock()
-	a.set = next
-	svc := a.svc
-	a.mu.Unlock()
-	if slices.Contains(changed, settings.KeyUsageInterval) {
-		if svc != nil {
-			svc.usage.SetInterval(next.UsageInterval)
-		}
-		live = append(live, settings.KeyUsageInterval)
-	}
-	if slices.Contains(changed, settings.KeyScannerSpeed) && next.ScannerSpeed == "" {
-		live = append(live, settings.KeyScannerSpeed) // kept as MinIO has it
-	}
-	return shared.ConfigureResponse{AppliedLive: live}, nil
+	return a.conn.configure(ctx, next, req.ConfirmRestart)
 }
 
-func diff(a, b map[string]string) []string {
-	var out []string
-	for k, v := range b {
-		if a[k] != v {
-			out = append(out, k)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
-func (a *Addon) restartWith(ctx context.Context, next settings.Settings) (shared.ConfigureResponse, error) {
-	a.mu.Lock()
-	sup := a.sup
-	old := a.svc
-	a.svc = nil
-	a.set = next
-	a.mu.Unlock()
-	if old != nil {
-		old.cancel()
-	}
-	a.log.Info("restarting MinIO for a confirmed settings change")
-	if err := sup.RestartWith(ctx, next); err != nil {
-		return shared.ConfigureResponse{}, err
-	}
-	if err := a.wire(ctx); err != nil {
-		return shared.ConfigureResponse{}, err
-	}
-	return shared.ConfigureResponse{Restarted: true}, nil
-}
-
-// startInBackground starts or adopts MinIO, then builds the clients.
-func (a *Addon) startInBackground() {
-	a.mu.Lock()
-	if a.starting || a.svc != nil {
-		a.mu.Unlock()
-		return
-	}
-	a.starting = true
-	a.lastTry = time.Now()
-	sup := a.sup
-	a.mu.Unlock()
-	go func() {
-		defer func() {
-			a.mu.Lock()
-			a.starting = false
-			a.mu.Unlock()
-		}()
-		if err := sup.Start(context.Background()); err != nil {
-			a.log.Warn("MinIO did not start", "error", err)
-			return
-		}
-		err := a.wire(context.Background())
-		a.mu.Lock()
-		a.wireErr = err
-		a.mu.Unlock()
-		if err != nil {
-			a.log.Error("MinIO started but the add-on cannot use it", "error", err)
-		}
-	}()
-}
-
-// retryIfMissing tries again, at most every few seconds, to start a MinIO
-// that was not installed when the add-on came up: the page says "install
-// it, then reload", and a reload must then find it.
-func (a *Addon) retryIfMissing() {
-	a.mu.Lock()
-	sup, set, recent := a.sup, a.set, time.Since(a.lastTry) < 3*time.Second
-	a.mu.Unlock()
-	if sup == nil || recent || sup.Status().State != shared.StateNotInstalled {
-		return
-	}
-	if _, err := set.ResolveBinary(); err != nil {
-		a.mu.Lock()
-		a.lastTry = time.Now()
-		a.mu.Unlock()
-		return // still missing: nothing to try, nothing to log again
-	}
-	a.startInBackground()
-}
-
-// wire builds the S3 and admin clients and starts the background loops.
-func (a *Addon) wire(ctx context.Context) error {
-	a.mu.Lock()
-	set, sup := a.set, a.sup
-	a.mu.Unlock()
-	creds := sup.Credentials()
-	s3, err := minio.New(set.S3Address, &minio.Options{
-		Creds:  credentials.NewStaticV4(creds.User, creds.Password, ""),
-		Region: set.Region,
-	})
-	if err != nil {
-		return fmt.Errorf("S3 client for %s: %w", set.S3Address, err)
-	}
-	admin, err := minioadmin.New(minioadmin.Config{
-		Endpoint: set.S3Address, AccessKey: creds.User, SecretKey: creds.Password,
-		Region: set.Region, Logger: a.log.Named("admin"),
-	})
-	if err != nil {
-		return err
-	}
-	km, err := keys.New(admin, set.StateDir)
-	if err != nil {
-		return err
-	}
-	loopCtx, cancel := context.WithCancel(context.Background())
-	svc := &services{
-		s3: s3, admin: admin, buckets: buckets.New(s3), keys: km, cancel: cancel,
-		usage: usage.New(usageSource(admin), set.UsageInterval, a.log.Named("usage")),
-	}
-	if set.ScannerSpeed != "" {
-		if _, err := admin.SetConfigKV(ctx, "scanner speed="+set.ScannerSpeed); err != nil {
-			a.log.Warn("could not set the scanner speed", "speed", set.ScannerSpeed, "error", err)
-		}
-	}
-	go svc.usage.Run(loopCtx)
-	go a.refreshVisibility(loopCtx, svc)
-	a.mu.Lock()
-	a.svc = svc
-	a.mu.Unlock()
-	a.reapplyExposure(ctx)
-	a.log.Info("object storage ready", "s3", set.S3URL(), "console", set.ConsoleURL())
-	return nil
-}
-
-func usageSource(admin *minioadmin.Client) usage.Source {
-	return func(ctx context.Context) (usage.Snapshot, error) {
-		du, err := admin.DataUsageInfo(ctx)
-		if err != nil {
-			return usage.Snapshot{}, err
-		}
-		snap := usage.Snapshot{ScannedAt: du.LastUpdate, Buckets: make(map[string]usage.Figures, len(du.Buckets))}
-		for name, b := range du.Buckets {
-			snap.Buckets[name] = usage.Figures{Size: b.Size, Objects: b.Objects}
-		}
-		return snap, nil
-	}
-}
-
-// refreshVisibility re-reads bucket policies on the usage interval, so a
-// policy set in the console or with mc shows up as custom; it also checks
-// that the exposure route is still in the proxy.
-// The first round runs at once, so that the first listing after a start
-// finds every bucket's visibility cached.
-func (a *Addon) refreshVisibility(ctx context.Context, svc *services) {
-	for {
-		if err := svc.buckets.Refresh(ctx); err != nil && ctx.Err() == nil {
-			a.log.Debug("bucket policy refresh failed", "error", err)
-		}
-		a.ensureExposure(ctx)
-		a.mu.Lock()
-		d := a.set.UsageInterval
-		a.mu.Unlock()
-		select {
-		case <-ctx.Done():
-			return
-		case <-time.After(d):
-		}
-	}
-}
-
-func (a *Addon) applyScannerSpeed(ctx context.Context, speed string) error {
-	svc, err := a.services()
-	if err != nil {
-		return err
-	}
-	live, err := svc.admin.SetConfigKV(ctx, "scanner speed="+speed)
-	if err != nil {
-		return err
-	}
-	if !live {
-		a.log.Warn("MinIO saved the scanner speed but applies it only after a restart", "speed", speed)
-	}
-	return nil
-}
-
-// services returns the clients of a running MinIO, or an error that says
-// why there are none (not installed, starting, failed).
-func (a *Addon) services() (*services, error) {
-	a.retryIfMissing()
-	a.mu.Lock()
-	svc, sup, wireErr := a.svc, a.sup, a.wireErr
-	a.mu.Unlock()
-	if svc != nil {
-		return svc, nil
-	}
-	if wireErr != nil {
-		return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is running but the add-on cannot use it: %v", wireErr)
-	}
-	if sup == nil {
-		return nil, shared.Errorf(shared.CodeUnavailable, "the object-storage add-on has not been configured by the host yet")
-	}
-	st := sup.Status()
-	switch st.State {
-	case shared.StateNotInstalled:
-		return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is not installed on this node: install it with `%s`", settings.InstallCommand)
-	case shared.StateStarting, shared.StateRunning, shared.StateDegraded:
-		return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is starting: try again in a few seconds")
-	}
-	msg := st.Message
-	if msg == "" {
-		msg = st.LastError
-	}
-	return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is not running (%s): %s", st.State, msg)
-}
-
-// ---- lifecycle ----
-
+// Health answers OK while MinIO runs or is on its way; not installed,
+// failed or degraded answer not OK with the reason, so that the host shows
+// the add-on degraded.
 func (a *Addon) Health(ctx context.Context, req shared.HealthRequest) (shared.HealthResponse, error) {
-	a.mu.Lock()
-	sup := a.sup
-	a.mu.Unlock()
-	if sup == nil {
-		return shared.HealthResponse{OK: true, Detail: "waiting for settings"}, nil
+	st := a.conn.status()
+	switch st.State {
+	case shared.StateRunning:
+		return shared.HealthResponse{OK: true, Detail: "MinIO running"}, nil
+	case shared.StateStarting:
+		return shared.HealthResponse{OK: true, Detail: "MinIO starting: " + orText(st.Message, "no answer yet")}, nil
+	case shared.StateStopped:
+		return shared.HealthResponse{OK: true, Detail: orText(st.Message, "MinIO stopped")}, nil
 	}
-	return shared.HealthResponse{OK: true, Detail: string(sup.Status().State)}, nil
+	return shared.HealthResponse{OK: false, Detail: "MinIO " + string(st.State) + ": " + orText(firstNonEmpty(st.Message, st.LastError), "no reason was recorded")}, nil
 }
 
 // Shutdown stops the background loops, then stops MinIO (StopServices) or
 // leaves it running for the next add-on process to adopt.
 func (a *Addon) Shutdown(ctx context.Context, req shared.ShutdownRequest) (shared.ShutdownResponse, error) {
-	a.mu.Lock()
-	sup, svc := a.sup, a.svc
-	a.svc = nil
-	a.mu.Unlock()
-	if svc != nil {
-		svc.cancel()
-	}
-	if sup == nil {
-		return shared.ShutdownResponse{}, nil
-	}
-	if req.StopServices {
-		return shared.ShutdownResponse{}, sup.Stop(ctx)
-	}
-	sup.Detach()
-	return shared.ShutdownResponse{}, nil
+	return shared.ShutdownResponse{}, a.conn.shutdown(ctx, req.StopServices)
 }
 
 // ---- status and endpoint ----
 
 func (a *Addon) Status(ctx context.Context, req shared.StatusRequest) (shared.Status, error) {
-	a.retryIfMissing()
-	a.mu.Lock()
-	sup, set := a.sup, a.set
-	a.mu.Unlock()
-	if sup == nil {
-		return shared.Status{State: shared.StateStopped, Message: "waiting for the host's settings",
-			S3Address: set.S3Address, ConsoleAddress: set.ConsoleAddress}, nil
-	}
-	st := sup.Status()
-	a.mu.Lock()
-	wired, wireErr := a.svc != nil, a.wireErr
-	a.mu.Unlock()
-	switch {
-	case st.State == shared.StateRunning && !wired && wireErr != nil:
-		st.State = shared.StateDegraded
-		st.Message = "MinIO is running but the add-on cannot use it: " + wireErr.Error()
-		st.LastError = st.Message
-	case st.State == shared.StateRunning && !wired:
-		// MinIO answers but the add-on's clients are not built yet: actions
-		// would fail, so this is not "running" for the host.
-		st.State = shared.StateStarting
-		st.Message = "MinIO is up; the add-on is connecting to it"
-	}
-	if st.State == shared.StateNotInstalled && st.InstallCommand == "" {
-		st.InstallCommand = settings.InstallCommand
-	}
-	return st, nil
+	return a.conn.status(), nil
 }
 
 func (a *Addon) Endpoint(ctx context.Context, req shared.EndpointRequest) (shared.Endpoint, error) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	e := shared.Endpoint{S3URL: a.set.S3URL(), ConsoleURL: a.set.ConsoleURL(), Region: a.set.Region}
-	if a.expo != nil && a.expo.Domain != "" {
-		e.Domain = a.expo.Domain
-		e.PublicURL = "https://" + a.expo.Domain
+	set := a.conn.settings()
+	e := shared.Endpoint{S3URL: set.S3URL(), ConsoleURL: set.ConsoleURL(), Region: set.Region}
+	if d := a.expo.Domain(); d != "" {
+		e.Domain = d
+		e.PublicURL = "https://" + d
 	}
 	return e, nil
+}
+
+// ---- exposure ----
+
+// Expose routes https://<domain> to the S3 API through the node's reverse
+// proxy, and remembers it.
+func (a *Addon) Expose(ctx context.Context, req shared.ExposeRequest) (shared.Endpoint, error) {
+	if _, err := a.expo.Expose(ctx, req.Domain); err != nil {
+		return shared.Endpoint{}, err
+	}
+	return a.Endpoint(ctx, shared.EndpointRequest{})
+}
+
+// Unexpose removes the add-on's route, and only it.
+func (a *Addon) Unexpose(ctx context.Context, req shared.UnexposeRequest) (shared.Endpoint, error) {
+	if err := a.expo.Unexpose(ctx); err != nil {
+		return shared.Endpoint{}, err
+	}
+	return a.Endpoint(ctx, shared.EndpointRequest{})
 }
 
 // ---- buckets ----
 
 func (a *Addon) ListBuckets(ctx context.Context, req shared.ListBucketsRequest) (shared.ListBucketsResponse, error) {
-	svc, err := a.services()
+	svc, err := a.conn.services()
 	if err != nil {
 		return shared.ListBucketsResponse{}, err
 	}
@@ -441,7 +172,7 @@ func (a *Addon) CreateBucket(ctx context.Context, req shared.CreateBucketRequest
 	if err := buckets.CheckInput(req.Name, req.Visibility); err != nil {
 		return shared.Bucket{}, err
 	}
-	svc, err := a.services()
+	svc, err := a.conn.services()
 	if err != nil {
 		return shared.Bucket{}, err
 	}
@@ -457,7 +188,7 @@ func (a *Addon) SetBucketVisibility(ctx context.Context, req shared.SetBucketVis
 	if err := buckets.CheckInput(req.Name, req.Visibility); err != nil {
 		return shared.Bucket{}, err
 	}
-	svc, err := a.services()
+	svc, err := a.conn.services()
 	if err != nil {
 		return shared.Bucket{}, err
 	}
@@ -465,7 +196,7 @@ func (a *Addon) SetBucketVisibility(ctx context.Context, req shared.SetBucketVis
 	if err != nil {
 		return shared.Bucket{}, err
 	}
-	a.log.Info("bucket visibility changed", "bucket", b.Name, "visibility", b.Visibility)
+	a.log.Info("bucket visibility changed", "bucket", b.Name, "visibility", b.Visibility, "caller", shared.CallerOf(ctx))
 	return shared.Bucket{Name: b.Name, Visibility: b.Visibility, Usage: svc.usage.Usage(b.Name)}, nil
 }
 
@@ -473,7 +204,7 @@ func (a *Addon) DeleteBucket(ctx context.Context, req shared.DeleteBucketRequest
 	if err := buckets.ValidateName(req.Name); err != nil {
 		return shared.DeleteBucketResponse{}, err
 	}
-	svc, err := a.services()
+	svc, err := a.conn.services()
 	if err != nil {
 		return shared.DeleteBucketResponse{}, err
 	}
@@ -481,14 +212,14 @@ func (a *Addon) DeleteBucket(ctx context.Context, req shared.DeleteBucketRequest
 	if err != nil {
 		return shared.DeleteBucketResponse{Name: req.Name, ObjectsRemoved: n}, err
 	}
-	a.log.Info("bucket deleted", "bucket", req.Name, "forced", req.Force, "objects_removed", n)
+	a.log.Info("bucket deleted", "bucket", req.Name, "forced", req.Force, "objects_removed", n, "caller", shared.CallerOf(ctx))
 	return shared.DeleteBucketResponse{Name: req.Name, ObjectsRemoved: n}, nil
 }
 
 // ---- keys ----
 
 func (a *Addon) ListKeys(ctx context.Context, req shared.ListKeysRequest) (shared.ListKeysResponse, error) {
-	svc, err := a.services()
+	svc, err := a.conn.services()
 	if err != nil {
 		return shared.ListKeysResponse{}, err
 	}
@@ -503,7 +234,7 @@ func (a *Addon) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (sha
 	if err := validateKeyRequest(req); err != nil {
 		return shared.CreateKeyResponse{}, err
 	}
-	svc, err := a.services()
+	svc, err := a.conn.services()
 	if err != nil {
 		return shared.CreateKeyResponse{}, err
 	}
@@ -534,18 +265,19 @@ func (a *Addon) RevokeKey(ctx context.Context, req shared.RevokeKeyRequest) (sha
 	if req.AccessKey == "" {
 		return shared.RevokeKeyResponse{}, shared.FieldError("access_key", "access key is required")
 	}
-	svc, err := a.services()
+	svc, err := a.conn.services()
 	if err != nil {
 		return shared.RevokeKeyResponse{}, err
 	}
 	if err := svc.keys.Revoke(ctx, req.AccessKey); err != nil {
 		return shared.RevokeKeyResponse{}, err
 	}
-	a.log.Info("access key revoked", "access_key", req.AccessKey)
+	a.log.Info("access key revoked", "access_key", req.AccessKey, "caller", shared.CallerOf(ctx))
 	return shared.RevokeKeyResponse(req), nil
 }
 
 var (
 	_ shared.Lifecycle     = (*Addon)(nil)
 	_ shared.StorageModule = (*Addon)(nil)
+	_ shared.UsesHostAPI   = (*Addon)(nil)
 )

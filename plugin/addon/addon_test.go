@@ -59,14 +59,14 @@ func start(t testing.TB, extra map[string]string) *fixture {
 func (f *fixture) waitRunning(t testing.TB) {
 	t.Helper()
 	require.Eventually(t, func() bool {
-		_, err := f.a.services()
+		_, err := f.a.conn.services()
 		return err == nil
 	}, 90*time.Second, 50*time.Millisecond, "add-on never became ready: %s", f.logs.String())
 }
 
 func (f *fixture) rootClient(t *testing.T) *minio.Client {
 	t.Helper()
-	svc, err := f.a.services()
+	svc, err := f.a.conn.services()
 	require.NoError(t, err)
 	return svc.s3
 }
@@ -137,7 +137,7 @@ func TestLiveSettingsKeepConnections(t *testing.T) {
 	const size = 8 << 20
 	_, err = f.rootClient(t).PutObject(ctx, "big", "blob", bytes.NewReader(make([]byte, size)), size, minio.PutObjectOptions{})
 	require.NoError(t, err)
-	pid := f.a.sup.Status().PID
+	pid := f.a.conn.sup.Status().PID
 	require.NotZero(t, pid)
 
 	var conns int
@@ -173,8 +173,8 @@ func TestLiveSettingsKeepConnections(t *testing.T) {
 	_, _ = io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	require.Equal(t, 1, conns, "one connection served both downloads")
-	require.Equal(t, pid, f.a.sup.Status().PID, "MinIO was not restarted")
-	svc, _ := f.a.services()
+	require.Equal(t, pid, f.a.conn.sup.Status().PID, "MinIO was not restarted")
+	svc, _ := f.a.conn.services()
 	_, kvs, err := svc.admin.GetConfigKV(ctx, "scanner")
 	require.NoError(t, err)
 	require.Contains(t, kvs[0].Values["speed"], "fastest")
@@ -185,14 +185,14 @@ func TestLiveSettingsKeepConnections(t *testing.T) {
 	_, err = f.a.Configure(ctx, shared.ConfigureRequest{Settings: region})
 	require.ErrorIs(t, err, shared.ErrNeedsRestart)
 	require.Contains(t, err.Error(), "region")
-	require.Equal(t, pid, f.a.sup.Status().PID)
+	require.Equal(t, pid, f.a.conn.sup.Status().PID)
 	ep, _ := f.a.Endpoint(ctx, shared.EndpointRequest{})
 	require.Equal(t, "us-east-1", ep.Region)
 
 	res, err = f.a.Configure(ctx, shared.ConfigureRequest{Settings: region, ConfirmRestart: true})
 	require.NoError(t, err)
 	require.True(t, res.Restarted)
-	require.NotEqual(t, pid, f.a.sup.Status().PID)
+	require.NotEqual(t, pid, f.a.conn.sup.Status().PID)
 	ep, _ = f.a.Endpoint(ctx, shared.EndpointRequest{})
 	require.Equal(t, "eu-west-1", ep.Region)
 	f.waitRunning(t)

@@ -40,7 +40,7 @@ func timeCalls(b *testing.B, n int, f func() error) []time.Duration {
 func BenchmarkBuckets1000(b *testing.B) {
 	f := start(b, map[string]string{settings.KeyUsageInterval: "1h"})
 	ctx := context.Background()
-	svc, err := f.a.services()
+	svc, err := f.a.conn.services()
 	require.NoError(b, err)
 	makeBuckets(b, svc.s3, 1000)
 	require.NoError(b, svc.buckets.Refresh(ctx))
@@ -67,7 +67,7 @@ func BenchmarkBuckets1000(b *testing.B) {
 func BenchmarkKeys(b *testing.B) {
 	f := start(b, map[string]string{settings.KeyUsageInterval: "1h"})
 	ctx := context.Background()
-	svc, err := f.a.services()
+	svc, err := f.a.conn.services()
 	require.NoError(b, err)
 	c := rpcClient(b, f.a)
 	i := 0

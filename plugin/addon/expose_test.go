@@ -22,6 +22,7 @@ import (
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
 	"github.com/quazzar/object-storage/internal/caddytest"
 	"github.com/quazzar/object-storage/internal/testkit"
+	"github.com/quazzar/object-storage/plugin/exposure"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/shared"
@@ -110,9 +111,9 @@ func TestExposeThroughCaddy(t *testing.T) {
 	require.Equal(t, "hello through the proxy", string(back))
 
 	// The add-on comes back: the exposure is remembered and re-applied.
-	_, err = proxy.RemoveRoute(ctx, shared.RemoveRouteRequest{ID: RouteID}) // the proxy lost it
+	_, err = proxy.RemoveRoute(ctx, shared.RemoveRouteRequest{ID: exposure.RouteID}) // the proxy lost it
 	require.NoError(t, err)
-	f.a.ensureExposure(ctx)
+	f.a.expo.Reconcile(ctx)
 	require.Eventually(t, func() bool {
 		resp, err := hc.Get(caddy.URL(domain, "/cdn/logo.png"))
 		if err != nil {
@@ -146,7 +147,7 @@ func TestExposeStateSurvivesRestart(t *testing.T) {
 	domain := randomHost(t)
 	_, err = f.a.Expose(ctx, shared.ExposeRequest{Domain: domain})
 	require.NoError(t, err)
-	_, err = proxy.RemoveRoute(ctx, shared.RemoveRouteRequest{ID: RouteID})
+	_, err = proxy.RemoveRoute(ctx, shared.RemoveRouteRequest{ID: exposure.RouteID})
 	require.NoError(t, err)
 
 	// A new add-on process on the same state: it adopts MinIO and puts the
@@ -167,7 +168,7 @@ func TestExposeStateSurvivesRestart(t *testing.T) {
 	ep, err := next.Endpoint(ctx, shared.EndpointRequest{})
 	require.NoError(t, err)
 	require.Equal(t, domain, ep.Domain)
-	require.True(t, next.sup.Status().Adopted, "MinIO adopted, not restarted")
+	require.True(t, next.conn.sup.Status().Adopted, "MinIO adopted, not restarted")
 }
 
 func TestExposeWithoutProxy(t *testing.T) {
@@ -218,10 +219,10 @@ func TestExposeBadDomains(t *testing.T) {
 		require.Equal(t, "domain", shared.AsError(err).Field)
 	}
 	// The trailing dot is the same host as without it.
-	d, err := ValidateDomain("S3.Example.COM.")
+	d, err := exposure.CheckDomain("S3.Example.COM.")
 	require.NoError(t, err)
 	require.Equal(t, "s3.example.com", d)
-	d, err = ValidateDomain(strings.Join([]string{label63, label63, label63, label63[:61]}, "."))
+	d, err = exposure.CheckDomain(strings.Join([]string{label63, label63, label63, label63[:61]}, "."))
 	require.NoError(t, err, "253 characters is allowed")
 	require.Len(t, d, 253)
 	routes, err := proxy.ListRoutes(ctx, shared.ListRoutesRequest{})

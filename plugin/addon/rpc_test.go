@@ -71,7 +71,7 @@ func TestSecretAppearsInExactlyOneReply(t *testing.T) {
 		require.NotContains(t, string(b), viaAction.SecretKey, "reply %d carries the second secret", i)
 	}
 
-	creds := f.a.sup.Credentials()
+	creds := f.a.conn.sup.Credentials()
 	logs := f.logs.String()
 	for _, s := range []string{secret, viaAction.SecretKey, creds.Password} {
 		require.NotContains(t, logs, s, "log output carries a secret")

@@ -102,7 +102,7 @@ func endpointSection(s State) shared.Section {
 		}
 	}
 	form := &shared.Form{
-		Action: "expose", Submit: "Expose",
+		Action: ActionExpose, Submit: "Expose",
 		Fields: []shared.Field{{
 			Name: "domain", Label: "Domain", Type: shared.FieldText, Required: true,
 			Placeholder: "s3.example.com", Default: e.Domain,
@@ -119,7 +119,7 @@ func endpointSection(s State) shared.Section {
 func unexposeSection(domain string) shared.Section {
 	return shared.Section{
 		ID: "unexpose", Kind: shared.SectionForm, Title: "Exposed at " + domain,
-		Form: &shared.Form{Action: "unexpose", Submit: "Unexpose", Confirm: "Stop routing " + domain + " to the S3 API? Clients using that URL will stop reaching it."},
+		Form: &shared.Form{Action: ActionUnexpose, Submit: "Unexpose", Confirm: "Stop routing " + domain + " to the S3 API? Clients using that URL will stop reaching it."},
 	}
 }
 
@@ -140,18 +140,18 @@ func bucketsSection(s State) shared.Section {
 		}}
 		switch b.Visibility {
 		case shared.Private:
-			row.Actions = append(row.Actions, shared.RowAction{Action: "set_visibility", Label: "Make public",
+			row.Actions = append(row.Actions, shared.RowAction{Action: ActionSetVisibility, Label: "Make public",
 				Input:   input(map[string]any{"name": b.Name, "visibility": shared.Public}),
 				Confirm: "Make bucket " + b.Name + " public? " + PublicWarning})
 		case shared.Public:
-			row.Actions = append(row.Actions, shared.RowAction{Action: "set_visibility", Label: "Make private",
+			row.Actions = append(row.Actions, shared.RowAction{Action: ActionSetVisibility, Label: "Make private",
 				Input: input(map[string]any{"name": b.Name, "visibility": shared.Private})})
 		case shared.Custom:
-			row.Actions = append(row.Actions, shared.RowAction{Action: "set_visibility", Label: "Replace policy: private",
+			row.Actions = append(row.Actions, shared.RowAction{Action: ActionSetVisibility, Label: "Replace policy: private",
 				Input:   input(map[string]any{"name": b.Name, "visibility": shared.Private, "overwrite_custom": true}),
 				Confirm: "Bucket " + b.Name + " has a policy set outside Cloud OS. Replace it and make the bucket private?", Danger: true})
 		}
-		row.Actions = append(row.Actions, shared.RowAction{Action: "delete_bucket", Label: "Delete",
+		row.Actions = append(row.Actions, shared.RowAction{Action: ActionDeleteBucket, Label: "Delete",
 			Input:   input(map[string]any{"name": b.Name, "force": false}),
 			Confirm: "Delete bucket " + b.Name + "? " + DeleteAdvice, Danger: true})
 		t.Rows = append(t.Rows, row)
@@ -166,7 +166,7 @@ func bucketsSection(s State) shared.Section {
 func newBucketSection() shared.Section {
 	return shared.Section{
 		ID: "new-bucket", Kind: shared.SectionForm, Title: "New bucket",
-		Form: &shared.Form{Action: "create_bucket", Submit: "New bucket", Fields: []shared.Field{
+		Form: &shared.Form{Action: ActionCreateBucket, Submit: "New bucket", Fields: []shared.Field{
 			{Name: "name", Label: "Name", Type: shared.FieldText, Required: true, Placeholder: "photos",
 				Help: "3–63 characters of lowercase letters, digits, dots and hyphens."},
 			{Name: "visibility", Label: "Visibility", Type: shared.FieldSelect, Default: string(shared.Private), Options: []shared.Option{
@@ -199,7 +199,7 @@ func keysSection(s State) shared.Section {
 			"status":     {Text: orDash(k.Status)},
 		}}
 		if k.Managed {
-			row.Actions = []shared.RowAction{{Action: "revoke_key", Label: "Revoke", Danger: true,
+			row.Actions = []shared.RowAction{{Action: ActionRevokeKey, Label: "Revoke", Danger: true,
 				Input:   input(map[string]any{"access_key": k.AccessKey}),
 				Confirm: "Revoke key " + k.AccessKey + " (" + k.Name + ")? Apps using it lose access at once; other keys are untouched."}}
 		} else {
@@ -226,7 +226,7 @@ func createKeySection(s State) shared.Section {
 	return shared.Section{
 		ID: "create-key", Kind: shared.SectionForm, Title: "Create key",
 		Description: "The secret is shown exactly once, right after you submit.",
-		Form: &shared.Form{Action: "create_key", Submit: "Create key", Fields: []shared.Field{
+		Form: &shared.Form{Action: ActionCreateKey, Submit: "Create key", Fields: []shared.Field{
 			{Name: "name", Label: "Name", Type: shared.FieldText, Required: true, Placeholder: "backup-agent",
 				Help: "A memorable name such as backup-agent, grafana-tempo or ci-pipeline: up to 32 letters, digits, - and _, starting with a letter."},
 			{Name: "description", Label: "Description", Type: shared.FieldText, Placeholder: "optional"},

@@ -778,16 +778,46 @@ func (s *Supervisor) Restart(ctx context.Context) error {
 }
 
 // RestartWith stops MinIO, switches to new settings and starts it again.
-// The settings are validated first; invalid ones change nothing.
+// The settings are validated first; invalid ones change nothing. When MinIO
+// does not start with the new settings (an address in use, a bad region),
+// it is started again with the previous ones, which stay in effect
+// (Settings), and the error says so.
 func (s *Supervisor) RestartWith(ctx context.Context, set settings.Settings) error {
 	if err := set.Validate(); err != nil {
 		return err
 	}
 	s.ctl.Lock()
 	defer s.ctl.Unlock()
+	prev := s.Settings()
 	if err := s.stopProcess(ctx); err != nil {
 		return err
 	}
+	s.log.Info("restarting MinIO", "s3_address", set.S3Address, "region", set.Region)
+	err := s.switchTo(ctx, set)
+	if err == nil {
+		return nil
+	}
+	s.log.Warn("MinIO did not start with the new settings; starting it again with the previous ones", "error", err)
+	// The way back must not be cut short by the caller's deadline.
+	back, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.ReadyTimeout+s.opts.StopGrace)
+	defer cancel()
+	if serr := s.stopProcess(back); serr != nil {
+		s.log.Warn("stopping the failed MinIO", "error", serr)
+	}
+	if rerr := s.switchTo(back, prev); rerr != nil {
+		return shared.Errorf(shared.CodeUnavailable,
+			"MinIO did not start with the new settings (%v), nor again with the previous ones: %w", err, rerr)
+	}
+	code := shared.CodeOf(err)
+	if code == shared.CodeInternal {
+		code = shared.CodeUnavailable
+	}
+	return shared.Errorf(code, "MinIO did not start with the new settings, so it runs again with the previous ones and nothing was changed: %w", err)
+}
+
+// switchTo takes set as the settings and starts MinIO with them, waiting
+// until it is ready or ctx ends.
+func (s *Supervisor) switchTo(ctx context.Context, set settings.Settings) error {
 	s.mu.Lock()
 	movedState := set.StateDir != s.set.StateDir
 	s.set = set
@@ -795,7 +825,6 @@ func (s *Supervisor) RestartWith(ctx context.Context, set settings.Settings) err
 	if movedState {
 		s.release()
 	}
-	s.log.Info("restarting MinIO", "s3_address", set.S3Address, "region", set.Region)
 	ready, err := s.start()
 	if err != nil {
 		return err

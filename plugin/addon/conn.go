@@ -1,0 +1,411 @@
+package addon
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/quazzar/object-storage/plugin/buckets"
+	"github.com/quazzar/object-storage/plugin/envfile"
+	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/minioadmin"
+	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/plugin/supervisor"
+	"github.com/quazzar/object-storage/plugin/usage"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// newSupervisor makes the supervisor of the first Configure; tests count
+// its calls.
+var newSupervisor = supervisor.New
+
+// conn is the add-on's connection to its MinIO: the settings in effect,
+// the supervisor, and the clients built once MinIO answers. One lock (mu)
+// guards its state; Configure calls are serialised by cfg, and set and sup
+// are written only with cfg held, so a Configure may act on what it read.
+type conn struct {
+	log  hclog.Logger
+	opts []supervisor.Option
+	// wired is called each time the clients are (re)built, with the
+	// settings they were built for.
+	wired func(ctx context.Context, set settings.Settings, svc *services)
+	// opened is called once, by the first Configure, with its settings.
+	opened func(set settings.Settings)
+
+	cfg sync.Mutex
+
+	mu  sync.Mutex
+	set settings.Settings
+	sup *supervisor.Supervisor
+	svc *services
+	// gen counts restarts: clients built for an older generation are
+	// thrown away instead of replacing newer ones.
+	gen      uint64
+	starting bool
+	lastTry  time.Time
+	// wireErr is why the add-on could not build its MinIO clients.
+	wireErr error
+}
+
+// services are the clients that need a running MinIO; they are built once
+// MinIO is ready, and rebuilt after a confirmed restart.
+type services struct {
+	s3      *minio.Client
+	admin   *minioadmin.Client
+	buckets *buckets.Manager
+	keys    *keys.Manager
+	usage   *usage.Poller
+	// ctx ends with these clients (a restart, a shutdown): background
+	// loops that use them watch it.
+	ctx    context.Context
+	cancel context.CancelFunc
+}
+
+func newConn(log hclog.Logger, opts []supervisor.Option) *conn {
+	return &conn{log: log, opts: opts, set: settings.Defaults()}
+}
+
+// restartSettings are the settings MinIO can only take by restarting.
+var restartSettings = []string{
+	settings.KeyMinIOBinary, settings.KeyDataDir, settings.KeyEnvFile, settings.KeyS3Address,
+	settings.KeyConsoleAddress, settings.KeyRegion, settings.KeyStateDir,
+}
+
+// settings returns the settings in effect.
+func (c *conn) settings() settings.Settings {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.set
+}
+
+// configure takes new settings. The first call starts (or adopts) MinIO in
+// the background and returns at once. A later call applies what MinIO
+// takes live (scanner speed, usage interval) through the admin API; a
+// change of address, region or paths is refused with needs_restart unless
+// confirm is set. The settings in effect change only when the change was
+// applied.
+func (c *conn) configure(ctx context.Context, next settings.Settings, confirm bool) (shared.ConfigureResponse, error) {
+	c.cfg.Lock()
+	defer c.cfg.Unlock()
+	c.mu.Lock()
+	if c.sup == nil {
+		c.set = next
+		c.sup = newSupervisor(next, c.log, c.opts...)
+		c.mu.Unlock()
+		if c.opened != nil {
+			c.opened(next)
+		}
+		c.startInBackground()
+		return shared.ConfigureResponse{}, nil
+	}
+	prev, svc := c.set, c.svc
+	c.mu.Unlock()
+
+	changed := diff(prev.Map(), next.Map())
+	var needRestart []string
+	for _, k := range changed {
+		if slices.Contains(restartSettings, k) {
+			needRestart = append(needRestart, k)
+		}
+	}
+	if len(needRestart) > 0 {
+		if !confirm {
+			return shared.ConfigureResponse{}, shared.Errorf(shared.CodeNeedsRestart,
+				"changing %s needs a restart of MinIO, which drops open S3 connections: confirm the restart to apply it; nothing was changed",
+				strings.Join(needRestart, ", "))
+		}
+		return c.restart(ctx, next)
+	}
+	var live []string
+	if slices.Contains(changed, settings.KeyScannerSpeed) {
+		if next.ScannerSpeed != "" {
+			if svc == nil {
+				return shared.ConfigureResponse{}, shared.Errorf(shared.CodeUnavailable,
+					"MinIO is not running, so the scanner speed cannot be applied now: try again once it runs; nothing was changed")
+			}
+			if err := applyScannerSpeed(ctx, svc.admin, next.ScannerSpeed, c.log); err != nil {
+				return shared.ConfigureResponse{}, err
+			}
+		}
+		live = append(live, settings.KeyScannerSpeed) // "" keeps what MinIO has
+	}
+	if slices.Contains(changed, settings.KeyUsageInterval) {
+		if svc != nil {
+			svc.usage.SetInterval(next.UsageInterval)
+		}
+		live = append(live, settings.KeyUsageInterval)
+	}
+	c.mu.Lock()
+	c.set = next
+	c.mu.Unlock()
+	return shared.ConfigureResponse{AppliedLive: live}, nil
+}
+
+func diff(a, b map[string]string) []string {
+	var out []string
+	for k, v := range b {
+		if a[k] != v {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// restart applies settings MinIO takes only by restarting. When MinIO does
+// not start with them, the supervisor goes back to the previous ones, and
+// those stay the settings in effect.
+func (c *conn) restart(ctx context.Context, next settings.Settings) (shared.ConfigureResponse, error) {
+	c.mu.Lock()
+	sup, old := c.sup, c.svc
+	c.svc, c.wireErr = nil, nil
+	c.gen++
+	gen := c.gen
+	c.mu.Unlock()
+	if old != nil {
+		old.cancel()
+	}
+	c.log.Info("restarting MinIO for a confirmed settings change")
+	err := sup.RestartWith(ctx, next)
+	inEffect := sup.Settings()
+	c.mu.Lock()
+	c.set = inEffect
+	c.mu.Unlock()
+	if sup.Status().State == shared.StateRunning {
+		if werr := c.wire(ctx, gen, sup); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	if err != nil {
+		return shared.ConfigureResponse{}, err
+	}
+	return shared.ConfigureResponse{Restarted: true}, nil
+}
+
+// startInBackground starts or adopts MinIO, then builds the clients.
+func (c *conn) startInBackground() {
+	c.mu.Lock()
+	if c.starting || c.svc != nil {
+		c.mu.Unlock()
+		return
+	}
+	c.starting = true
+	c.lastTry = time.Now()
+	sup, gen := c.sup, c.gen
+	c.mu.Unlock()
+	go func() {
+		defer func() {
+			c.mu.Lock()
+			c.starting = false
+			c.mu.Unlock()
+		}()
+		if err := sup.Start(context.Background()); err != nil {
+			c.log.Warn("MinIO did not start", "error", err)
+			return
+		}
+		if err := c.wire(context.Background(), gen, sup); err != nil {
+			c.log.Error("MinIO started but the add-on cannot use it", "error", err)
+		}
+	}()
+}
+
+// retryIfMissing tries again, at most every few seconds, to start a MinIO
+// that was not installed when the add-on came up: the page says "install
+// it, then reload", and a reload must then find it.
+func (c *conn) retryIfMissing() {
+	c.mu.Lock()
+	sup, set, recent := c.sup, c.set, time.Since(c.lastTry) < 3*time.Second
+	c.mu.Unlock()
+	if sup == nil || recent || sup.Status().State != shared.StateNotInstalled {
+		return
+	}
+	if _, err := set.ResolveBinary(); err != nil {
+		c.mu.Lock()
+		c.lastTry = time.Now()
+		c.mu.Unlock()
+		return // still missing: nothing to try, nothing to log again
+	}
+	c.startInBackground()
+}
+
+// wire builds the S3 and admin clients for the MinIO sup runs and starts
+// the background loops. Clients built for an older generation (a restart
+// happened meanwhile) are dropped.
+func (c *conn) wire(ctx context.Context, gen uint64, sup *supervisor.Supervisor) error {
+	set := sup.Settings()
+	svc, err := c.build(ctx, set, sup.Credentials())
+	c.mu.Lock()
+	if gen != c.gen {
+		c.mu.Unlock()
+		if svc != nil {
+			svc.cancel()
+		}
+		return nil
+	}
+	c.svc, c.wireErr = svc, err
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if c.wired != nil {
+		c.wired(ctx, set, svc)
+	}
+	c.log.Info("object storage ready", "s3", set.S3URL(), "console", set.ConsoleURL())
+	return nil
+}
+
+func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.Credentials) (*services, error) {
+	s3, err := minio.New(set.S3Address, &minio.Options{
+		Creds:  credentials.NewStaticV4(creds.User, creds.Password, ""),
+		Region: set.Region,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("S3 client for %s: %w", set.S3Address, err)
+	}
+	admin, err := minioadmin.New(minioadmin.Config{
+		Endpoint: set.S3Address, AccessKey: creds.User, SecretKey: creds.Password,
+		Region: set.Region, Logger: c.log.Named("admin"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	km, err := keys.New(admin, set.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	loopCtx, cancel := context.WithCancel(context.Background())
+	svc := &services{
+		s3: s3, admin: admin, buckets: buckets.New(s3), keys: km, ctx: loopCtx, cancel: cancel,
+		usage: usage.New(usageSource(admin), set.UsageInterval, c.log.Named("usage")),
+	}
+	if set.ScannerSpeed != "" {
+		if err := applyScannerSpeed(ctx, admin, set.ScannerSpeed, c.log); err != nil {
+			c.log.Warn("could not set the scanner speed", "speed", set.ScannerSpeed, "error", err)
+		}
+	}
+	go svc.usage.Run(loopCtx)
+	return svc, nil
+}
+
+func usageSource(admin *minioadmin.Client) usage.Source {
+	return func(ctx context.Context) (usage.Snapshot, error) {
+		du, err := admin.DataUsageInfo(ctx)
+		if err != nil {
+			return usage.Snapshot{}, err
+		}
+		snap := usage.Snapshot{ScannedAt: du.LastUpdate, Buckets: make(map[string]usage.Figures, len(du.Buckets))}
+		for name, b := range du.Buckets {
+			snap.Buckets[name] = usage.Figures{Size: b.Size, Objects: b.Objects}
+		}
+		return snap, nil
+	}
+}
+
+func applyScannerSpeed(ctx context.Context, admin *minioadmin.Client, speed string, log hclog.Logger) error {
+	live, err := admin.SetConfigKV(ctx, "scanner speed="+speed)
+	if err != nil {
+		return err
+	}
+	if !live {
+		log.Warn("MinIO saved the scanner speed but applies it only after a restart", "speed", speed)
+	}
+	return nil
+}
+
+// services returns the clients of a running MinIO, or an error that says
+// why there are none (not installed, starting, failed).
+func (c *conn) services() (*services, error) {
+	c.retryIfMissing()
+	c.mu.Lock()
+	svc, sup, wireErr := c.svc, c.sup, c.wireErr
+	c.mu.Unlock()
+	if svc != nil {
+		return svc, nil
+	}
+	if wireErr != nil {
+		return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is running but the add-on cannot use it: %v", wireErr)
+	}
+	if sup == nil {
+		return nil, shared.Errorf(shared.CodeUnavailable, "the object-storage add-on has not been configured by the host yet")
+	}
+	st := sup.Status()
+	switch st.State {
+	case shared.StateNotInstalled:
+		return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is not installed on this node: install it with `%s`", settings.InstallCommand)
+	case shared.StateStarting, shared.StateRunning, shared.StateDegraded:
+		return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is starting (%s): try again in a few seconds", orText(st.Message, "no answer yet"))
+	}
+	return nil, shared.Errorf(shared.CodeUnavailable, "MinIO is not running (%s): %s", st.State, orText(firstNonEmpty(st.Message, st.LastError), "no reason was recorded"))
+}
+
+// status is MinIO's state as the add-on sees it: running only once the
+// clients are built, since actions fail before that.
+func (c *conn) status() shared.Status {
+	c.retryIfMissing()
+	c.mu.Lock()
+	sup, set, wired, wireErr := c.sup, c.set, c.svc != nil, c.wireErr
+	c.mu.Unlock()
+	if sup == nil {
+		return shared.Status{State: shared.StateStopped, Message: "waiting for the host's settings",
+			S3Address: set.S3Address, ConsoleAddress: set.ConsoleAddress}
+	}
+	st := sup.Status()
+	switch {
+	case st.State == shared.StateRunning && !wired && wireErr != nil:
+		st.State = shared.StateDegraded
+		st.Message = "MinIO is running but the add-on cannot use it: " + wireErr.Error()
+		st.LastError = st.Message
+	case st.State == shared.StateRunning && !wired:
+		st.State = shared.StateStarting
+		st.Message = "MinIO is up; the add-on is connecting to it"
+	}
+	if st.State == shared.StateNotInstalled && st.InstallCommand == "" {
+		st.InstallCommand = settings.InstallCommand
+	}
+	return st
+}
+
+// shutdown stops the background loops, then stops MinIO (stop) or leaves
+// it running for the next add-on process to adopt.
+func (c *conn) shutdown(ctx context.Context, stop bool) error {
+	c.cfg.Lock()
+	defer c.cfg.Unlock()
+	c.mu.Lock()
+	sup, svc := c.sup, c.svc
+	c.svc = nil
+	c.gen++
+	c.mu.Unlock()
+	if svc != nil {
+		svc.cancel()
+	}
+	if sup == nil {
+		return nil
+	}
+	if stop {
+		return sup.Stop(ctx)
+	}
+	sup.Detach()
+	return nil
+}
+
+func orText(s, alt string) string {
+	if s == "" {
+		return alt
+	}
+	return s
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

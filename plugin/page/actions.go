@@ -1,0 +1,14 @@
+package page
+
+// The page's actions: the names its forms and row buttons send, which the
+// add-on's dispatch table maps to handlers. Scripts use them through the
+// host's JSON API, so they never change.
+const (
+	ActionCreateBucket  = "create_bucket"
+	ActionSetVisibility = "set_visibility"
+	ActionDeleteBucket  = "delete_bucket"
+	ActionCreateKey     = "create_key"
+	ActionRevokeKey     = "revoke_key"
+	ActionExpose        = "expose"
+	ActionUnexpose      = "unexpose"
+)
