@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/page"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -134,4 +135,45 @@ func TestActionsGoodInput(t *testing.T) {
 	require.Contains(t, r.Modal.Warning, "Copy it now — there is no way to retrieve it later")
 	r2 := act(t, a, "revoke_key", map[string]any{"access_key": r.AccessKey})
 	require.True(t, r2.OK, r2.Message)
+}
+
+// TestActionTableMatchesPage: every action the page can send is in the
+// dispatch table, and every table entry is reachable from the page.
+func TestActionTableMatchesPage(t *testing.T) {
+	st := page.State{
+		Status:   shared.Status{State: shared.StateRunning},
+		Endpoint: shared.Endpoint{S3URL: "http://127.0.0.1:9000", Domain: "s3.example.com", PublicURL: "https://s3.example.com"},
+		Buckets: []shared.Bucket{
+			{Name: "a", Visibility: shared.Private}, {Name: "b", Visibility: shared.Public}, {Name: "c", Visibility: shared.Custom},
+		},
+		Keys: []shared.Key{{Name: "k", AccessKey: "quazzar-ABCDEFGHIJ", Managed: true}},
+	}
+	used := map[string]bool{}
+	p := page.Build(st)
+	for _, s := range p.Sections {
+		if s.Form != nil {
+			used[s.Form.Action] = true
+		}
+		if s.Info != nil && s.Info.Form != nil {
+			used[s.Info.Form.Action] = true
+		}
+		if s.Table != nil {
+			for _, r := range s.Table.Rows {
+				for _, a := range r.Actions {
+					used[a.Action] = true
+				}
+			}
+		}
+	}
+	names := ActionNames()
+	for a := range used {
+		require.Contains(t, names, a, "the page sends %s, which the add-on does not dispatch", a)
+	}
+	for _, n := range names {
+		require.True(t, used[n], "action %s is dispatched but no part of the page sends it", n)
+	}
+	res, err := New(nil).Action(context.Background(), shared.ActionRequest{Action: "nope"})
+	require.NoError(t, err)
+	require.False(t, res.OK)
+	require.Equal(t, "unknown action \"nope\": the actions are "+strings.Join(names, ", "), res.Message)
 }
