@@ -48,12 +48,9 @@ func (b *Backend) Forward(ctx context.Context, caller, target, method string, bo
 	if !p.Manifest().Offers(manifest.ProvidesStorage) {
 		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q does not provide object storage", target)
 	}
-	if info := p.Info(); info.State != launcher.StateRunning {
-		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q is %s: %s", target, info.State, info.Reason)
-	}
 	client, err := p.Client()
 	if err != nil {
-		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q is not running: %v", target, err)
+		return nil, shared.Errorf(shared.CodeNotEnabled, "%v", err)
 	}
 	return client.CallRaw(shared.WithCaller(ctx, caller), method, body)
 }

@@ -32,6 +32,9 @@ const (
 	StateStarting   State = "starting"
 	StateRunning    State = "running"
 	StateRestarting State = "restarting"
+	// StateDegraded: the plugin runs and answers, but its Health says it
+	// is not well (Reason is its detail); calls still reach it.
+	StateDegraded State = "degraded"
 	// StateFailed: the plugin could not be started, or failed too often;
 	// the host no longer restarts it (Reason says why).
 	StateFailed  State = "failed"
@@ -53,7 +56,7 @@ type Policy struct {
 	// plugin is restarted.
 	HealthMisses int
 	// MaxFailures failures within FailureWindow put the plugin in
-	// StateFailed for good (Mattermost's policy: 3 in 10 minutes).
+	// StateFailed for good (Mattermost's policy: 3 within 60 minutes).
 	MaxFailures   int
 	FailureWindow time.Duration
 	// BackoffMin is the wait before the first restart; it doubles with
@@ -69,11 +72,11 @@ func DefaultPolicy() Policy {
 	return Policy{
 		StartTimeout:     30 * time.Second,
 		ConfigureTimeout: 2 * time.Minute,
-		HealthInterval:   5 * time.Second,
-		HealthTimeout:    2 * time.Second,
-		HealthMisses:     2,
+		HealthInterval:   30 * time.Second,
+		HealthTimeout:    5 * time.Second,
+		HealthMisses:     3,
 		MaxFailures:      3,
-		FailureWindow:    10 * time.Minute,
+		FailureWindow:    60 * time.Minute,
 		BackoffMin:       time.Second,
 		BackoffMax:       30 * time.Second,
 		ShutdownTimeout:  30 * time.Second,
@@ -251,13 +254,13 @@ func (p *Plugin) setState(s State, reason string) {
 	p.setStateLocked(s, reason)
 }
 
-// Client returns the client of the running process. Callers must not keep
-// it across a restart: ask again, it changes. It fails with CodeUnavailable
-// when the plugin is not running.
+// Client returns the client of the running process (running or
+// degraded). Callers must not keep it across a restart: ask again, it
+// changes. It fails with CodeUnavailable when the plugin is not running.
 func (p *Plugin) Client() (*shared.PluginClient, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.state != StateRunning || p.cur == nil {
+	if (p.state != StateRunning && p.state != StateDegraded) || p.cur == nil {
 		msg := fmt.Sprintf("plugin %s is %s", p.man.ID, p.state)
 		if p.reason != "" {
 			msg += ": " + p.reason
@@ -489,21 +492,38 @@ func (p *Plugin) supervise(inst *instance) {
 	}
 }
 
-// giveUp records a failure; it sets StateFailed and returns true when the
-// plugin failed MaxFailures times within FailureWindow, and otherwise waits
-// the backoff in StateRestarting and returns false (true on Stop).
-func (p *Plugin) giveUp(reason string) bool {
-	now := time.Now()
-	p.mu.Lock()
-	kept := p.failures[:0]
-	for _, t := range p.failures {
-		if now.Sub(t) < p.policy.FailureWindow {
+// afterFailure is the restart policy, a pure function: given the times of
+// earlier failures, a new one at now, and the policy, it returns the
+// failures still inside the window (now included), whether to give up,
+// and otherwise how long to wait before the next start (doubling from
+// BackoffMin with each failure in the window, capped at BackoffMax).
+func afterFailure(failures []time.Time, now time.Time, pol Policy) (kept []time.Time, giveUp bool, wait time.Duration) {
+	for _, t := range failures {
+		if now.Sub(t) < pol.FailureWindow {
 			kept = append(kept, t)
 		}
 	}
-	p.failures = append(kept, now)
-	n := len(p.failures)
-	if n >= p.policy.MaxFailures {
+	kept = append(kept, now)
+	n := len(kept)
+	if n >= pol.MaxFailures {
+		return kept, true, 0
+	}
+	wait = pol.BackoffMin << (n - 1)
+	if wait > pol.BackoffMax || wait <= 0 {
+		wait = pol.BackoffMax
+	}
+	return kept, false, wait
+}
+
+// giveUp records a failure; it sets StateFailed and returns true when the
+// policy gives up, and otherwise waits the backoff in StateRestarting and
+// returns false (true on Stop).
+func (p *Plugin) giveUp(reason string) bool {
+	p.mu.Lock()
+	kept, stop, wait := afterFailure(p.failures, time.Now(), p.policy)
+	p.failures = kept
+	n := len(kept)
+	if stop {
 		p.setStateLocked(StateFailed, fmt.Sprintf("%s (failed %d times within %s; not restarted again)", reason, n, p.policy.FailureWindow))
 		p.mu.Unlock()
 		p.log.Error("plugin failed too often; giving up", "failures", n, "window", p.policy.FailureWindow, "reason", reason)
@@ -513,10 +533,6 @@ func (p *Plugin) giveUp(reason string) bool {
 	p.setStateLocked(StateRestarting, reason)
 	p.mu.Unlock()
 
-	wait := p.policy.BackoffMin << (n - 1)
-	if wait > p.policy.BackoffMax || wait <= 0 {
-		wait = p.policy.BackoffMax
-	}
 	p.log.Info("restarting plugin", "in", wait, "failures", n)
 	t := time.NewTimer(wait)
 	defer t.Stop()
@@ -548,13 +564,14 @@ func (p *Plugin) watch(inst *instance) string {
 			}
 		case <-healthT.C:
 			ctx, cancel := context.WithTimeout(p.ctx, p.policy.HealthTimeout)
-			_, err := inst.client.Health(ctx, shared.HealthRequest{})
+			h, err := inst.client.Health(ctx, shared.HealthRequest{})
 			cancel()
 			if p.ctx.Err() != nil {
 				return ""
 			}
 			if err == nil {
 				misses = 0
+				p.noteHealth(h)
 				continue
 			}
 			if inst.gp.Exited() {
@@ -567,6 +584,30 @@ func (p *Plugin) watch(inst *instance) string {
 			}
 		}
 	}
+}
+
+// noteHealth moves a running plugin to degraded when its Health answers
+// not OK (with its detail as the reason), and back when it answers OK.
+func (p *Plugin) noteHealth(h shared.HealthResponse) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch {
+	case !h.OK && (p.state != StateDegraded || p.reason != h.Detail):
+		if p.state == StateRunning || p.state == StateDegraded {
+			p.setStateLocked(StateDegraded, orDefault(h.Detail, "the plugin reports a problem without a detail"))
+			p.log.Warn("plugin degraded", "detail", h.Detail)
+		}
+	case h.OK && p.state == StateDegraded:
+		p.setStateLocked(StateRunning, "")
+		p.log.Info("plugin healthy again")
+	}
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func exitReason(inst *instance) string {

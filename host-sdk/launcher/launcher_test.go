@@ -46,7 +46,14 @@ func TestLaunchRealAddon(t *testing.T) {
 	require.Equal(t, settings["console_address"], st.ConsoleAddress)
 	h, err := client.Health(ctx, shared.HealthRequest{})
 	require.NoError(t, err)
-	require.True(t, h.OK)
+	require.False(t, h.OK, "MinIO is not installed: the add-on says it is not well")
+	require.Contains(t, h.Detail, "not installed")
+	require.Eventually(t, func() bool {
+		i := p.Info()
+		return i.State == launcher.StateDegraded && strings.Contains(i.Reason, "not installed")
+	}, 10*time.Second, 50*time.Millisecond, "the host shows the plugin degraded, with its detail")
+	_, err = p.Client()
+	require.NoError(t, err, "a degraded plugin still takes calls")
 
 	require.NoError(t, p.Stop(ctx, true))
 	require.Equal(t, launcher.StateStopped, p.Info().State)
