@@ -155,14 +155,35 @@ func (m *Manager) empty(ctx context.Context, name string) (int, error) {
 	} else if !ok {
 		return 0, shared.Errorf(shared.CodeNotFound, "bucket %s does not exist", name)
 	}
+	list := func(ctx context.Context) <-chan minio.ObjectInfo {
+		return m.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true})
+	}
+	remove := func(ctx context.Context, objects <-chan minio.ObjectInfo) <-chan minio.RemoveObjectResult {
+		return m.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{GovernanceBypass: true})
+	}
+	removed, listErr, removeErr := removeListed(ctx, list, remove)
+	if listErr != nil {
+		return removed, s3Error(listErr, name)
+	}
+	if removeErr != nil {
+		return removed, shared.Errorf(shared.CodeUnavailable, "emptying bucket %s failed: %w", name, removeErr)
+	}
+	return removed, nil
+}
+
+// removeListed hands every object version that list yields to remove, and
+// returns how many object versions (not delete markers) it handed over,
+// the listing's error and the first removal error.
+func removeListed(ctx context.Context,
+	list func(context.Context) <-chan minio.ObjectInfo,
+	remove func(context.Context, <-chan minio.ObjectInfo) <-chan minio.RemoveObjectResult,
+) (removed int, listErr, removeErr error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var listErr error
 	objects := make(chan minio.ObjectInfo)
-	removed := 0
 	go func() {
 		defer close(objects)
-		for obj := range m.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		for obj := range list(ctx) {
 			if obj.Err != nil {
 				listErr = obj.Err
 				return
@@ -177,19 +198,12 @@ func (m *Manager) empty(ctx context.Context, name string) (int, error) {
 			}
 		}
 	}()
-	var firstErr error
-	for res := range m.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{GovernanceBypass: true}) {
-		if res.Err != nil && firstErr == nil {
-			firstErr = res.Err
+	for res := range remove(ctx, objects) {
+		if res.Err != nil && removeErr == nil {
+			removeErr = res.Err
 		}
 	}
-	if listErr != nil {
-		return removed, s3Error(listErr, name)
-	}
-	if firstErr != nil {
-		return removed, shared.Errorf(shared.CodeUnavailable, "emptying bucket %s failed: %w", name, firstErr)
-	}
-	return removed, nil
+	return removed, listErr, removeErr
 }
 
 // List returns every bucket with its cached visibility, from one S3
