@@ -161,40 +161,51 @@ func (m *Manager) empty(ctx context.Context, name string) (int, error) {
 	remove := func(ctx context.Context, objects <-chan minio.ObjectInfo) <-chan minio.RemoveObjectResult {
 		return m.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{GovernanceBypass: true})
 	}
+	// A removal error comes first: once the remover stops, the listing is
+	// cancelled and may report that cancellation as its own error.
 	removed, listErr, removeErr := removeListed(ctx, list, remove)
-	if listErr != nil {
-		return removed, s3Error(listErr, name)
-	}
 	if removeErr != nil {
 		return removed, shared.Errorf(shared.CodeUnavailable, "emptying bucket %s failed: %w", name, removeErr)
+	}
+	if listErr != nil {
+		return removed, s3Error(listErr, name)
 	}
 	return removed, nil
 }
 
 // removeListed hands every object version that list yields to remove, and
-// returns how many object versions (not delete markers) it handed over,
-// the listing's error and the first removal error.
+// returns how many object versions (not delete markers) remove took, the
+// listing's error and the first removal error. The lister runs beside the
+// remover and is always joined before its count and error are read: a
+// remover may stop before it has taken everything.
 func removeListed(ctx context.Context,
 	list func(context.Context) <-chan minio.ObjectInfo,
 	remove func(context.Context, <-chan minio.ObjectInfo) <-chan minio.RemoveObjectResult,
 ) (removed int, listErr, removeErr error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	type listing struct {
+		handed int
+		err    error
+	}
 	objects := make(chan minio.ObjectInfo)
+	listed := make(chan listing, 1)
 	go func() {
 		defer close(objects)
+		var l listing
+		defer func() { listed <- l }()
 		for obj := range list(ctx) {
 			if obj.Err != nil {
-				listErr = obj.Err
+				l.err = obj.Err
 				return
-			}
-			if !obj.IsDeleteMarker {
-				removed++
 			}
 			select {
 			case objects <- obj:
 			case <-ctx.Done():
 				return
+			}
+			if !obj.IsDeleteMarker {
+				l.handed++
 			}
 		}
 	}()
@@ -203,7 +214,9 @@ func removeListed(ctx context.Context,
 			removeErr = res.Err
 		}
 	}
-	return removed, listErr, removeErr
+	cancel() // a remover that stopped early leaves the lister waiting to hand over
+	l := <-listed
+	return l.handed, l.err, removeErr
 }
 
 // List returns every bucket with its cached visibility, from one S3
