@@ -5,7 +5,6 @@ package buckets
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"sort"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/quazzar/object-storage/plugin/minioerr"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -296,8 +296,9 @@ func (m *Manager) setVis(name string, v shared.Visibility) {
 	m.mu.Unlock()
 }
 
-// s3Error maps an S3 error response to the contract's typed errors; it is
-// the one place where S3 error codes are read.
+// s3Error turns an S3 error response into the contract's typed error. Its
+// code always comes from minioerr's table; only the wording is about
+// buckets.
 func s3Error(err error, bucket string) error {
 	if err == nil {
 		return nil
@@ -306,22 +307,28 @@ func s3Error(err error, bucket string) error {
 	if !errors.As(err, &er) {
 		return shared.Errorf(shared.CodeUnavailable, "object server unreachable: %w", err)
 	}
+	code := minioerr.Code(er.Code, er.StatusCode)
+	var e *shared.Error
 	switch er.Code {
 	case "NoSuchBucket":
-		return shared.Errorf(shared.CodeNotFound, "bucket %s does not exist", bucket)
+		e = shared.Errorf(code, "bucket %s does not exist", bucket)
 	case "BucketAlreadyOwnedByYou", "BucketAlreadyExists":
-		e := shared.Errorf(shared.CodeConflict, "bucket %s already exists: pick another name", bucket)
+		e = shared.Errorf(code, "bucket %s already exists: pick another name", bucket)
 		e.Field = "name"
-		return e
 	case "BucketNotEmpty":
-		return shared.Errorf(shared.CodeConflict,
+		e = shared.Errorf(code,
 			"bucket %s is not empty: empty it first via the console, the S3 API, or `mc rb --force`", bucket)
 	case "InvalidBucketName":
-		return shared.FieldError("name", "bucket name %q is not valid: %s", bucket, er.Message)
-	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch":
-		return shared.Errorf(shared.CodePermission, "object server refused the request (%s): %s", er.Code, er.Message)
+		e = shared.Errorf(code, "bucket name %q is not valid: %s", bucket, er.Message)
+		e.Field = "name"
 	case "MalformedPolicy":
-		return shared.Errorf(shared.CodeInvalidArgument, "bucket policy refused: %s", er.Message)
+		e = shared.Errorf(code, "bucket policy refused: %s", er.Message)
+	default:
+		if code == shared.CodePermission {
+			e = shared.Errorf(code, "object server refused the request (%s): %s", er.Code, er.Message)
+		} else {
+			e = shared.Errorf(code, "object server error %s: %s", er.Code, er.Message)
+		}
 	}
-	return shared.Errorf(shared.CodeUnavailable, "object server error %s: %s", er.Code, fmt.Sprint(er.Message))
+	return e
 }
