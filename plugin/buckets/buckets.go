@@ -5,7 +5,6 @@ package buckets
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"sort"
 	"sync"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/minio/minio-go/v7"
 
+	"github.com/quazzar/object-storage/plugin/minioerr"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -155,41 +155,68 @@ func (m *Manager) empty(ctx context.Context, name string) (int, error) {
 	} else if !ok {
 		return 0, shared.Errorf(shared.CodeNotFound, "bucket %s does not exist", name)
 	}
+	list := func(ctx context.Context) <-chan minio.ObjectInfo {
+		return m.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true})
+	}
+	remove := func(ctx context.Context, objects <-chan minio.ObjectInfo) <-chan minio.RemoveObjectResult {
+		return m.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{GovernanceBypass: true})
+	}
+	// A removal error comes first: once the remover stops, the listing is
+	// cancelled and may report that cancellation as its own error.
+	removed, listErr, removeErr := removeListed(ctx, list, remove)
+	if removeErr != nil {
+		return removed, shared.Errorf(shared.CodeUnavailable, "emptying bucket %s failed: %w", name, removeErr)
+	}
+	if listErr != nil {
+		return removed, s3Error(listErr, name)
+	}
+	return removed, nil
+}
+
+// removeListed hands every object version that list yields to remove, and
+// returns how many object versions (not delete markers) remove took, the
+// listing's error and the first removal error. The lister runs beside the
+// remover and is always joined before its count and error are read: a
+// remover may stop before it has taken everything.
+func removeListed(ctx context.Context,
+	list func(context.Context) <-chan minio.ObjectInfo,
+	remove func(context.Context, <-chan minio.ObjectInfo) <-chan minio.RemoveObjectResult,
+) (removed int, listErr, removeErr error) {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var listErr error
+	type listing struct {
+		handed int
+		err    error
+	}
 	objects := make(chan minio.ObjectInfo)
-	removed := 0
+	listed := make(chan listing, 1)
 	go func() {
 		defer close(objects)
-		for obj := range m.s3.ListObjects(ctx, name, minio.ListObjectsOptions{Recursive: true, WithVersions: true}) {
+		var l listing
+		defer func() { listed <- l }()
+		for obj := range list(ctx) {
 			if obj.Err != nil {
-				listErr = obj.Err
+				l.err = obj.Err
 				return
-			}
-			if !obj.IsDeleteMarker {
-				removed++
 			}
 			select {
 			case objects <- obj:
 			case <-ctx.Done():
 				return
 			}
+			if !obj.IsDeleteMarker {
+				l.handed++
+			}
 		}
 	}()
-	var firstErr error
-	for res := range m.s3.RemoveObjectsWithResult(ctx, name, objects, minio.RemoveObjectsOptions{GovernanceBypass: true}) {
-		if res.Err != nil && firstErr == nil {
-			firstErr = res.Err
+	for res := range remove(ctx, objects) {
+		if res.Err != nil && removeErr == nil {
+			removeErr = res.Err
 		}
 	}
-	if listErr != nil {
-		return removed, s3Error(listErr, name)
-	}
-	if firstErr != nil {
-		return removed, shared.Errorf(shared.CodeUnavailable, "emptying bucket %s failed: %w", name, firstErr)
-	}
-	return removed, nil
+	cancel() // a remover that stopped early leaves the lister waiting to hand over
+	l := <-listed
+	return l.handed, l.err, removeErr
 }
 
 // List returns every bucket with its cached visibility, from one S3
@@ -269,8 +296,9 @@ func (m *Manager) setVis(name string, v shared.Visibility) {
 	m.mu.Unlock()
 }
 
-// s3Error maps an S3 error response to the contract's typed errors; it is
-// the one place where S3 error codes are read.
+// s3Error turns an S3 error response into the contract's typed error. Its
+// code always comes from minioerr's table; only the wording is about
+// buckets.
 func s3Error(err error, bucket string) error {
 	if err == nil {
 		return nil
@@ -279,22 +307,28 @@ func s3Error(err error, bucket string) error {
 	if !errors.As(err, &er) {
 		return shared.Errorf(shared.CodeUnavailable, "object server unreachable: %w", err)
 	}
+	code := minioerr.Code(er.Code, er.StatusCode)
+	var e *shared.Error
 	switch er.Code {
 	case "NoSuchBucket":
-		return shared.Errorf(shared.CodeNotFound, "bucket %s does not exist", bucket)
+		e = shared.Errorf(code, "bucket %s does not exist", bucket)
 	case "BucketAlreadyOwnedByYou", "BucketAlreadyExists":
-		e := shared.Errorf(shared.CodeConflict, "bucket %s already exists: pick another name", bucket)
+		e = shared.Errorf(code, "bucket %s already exists: pick another name", bucket)
 		e.Field = "name"
-		return e
 	case "BucketNotEmpty":
-		return shared.Errorf(shared.CodeConflict,
+		e = shared.Errorf(code,
 			"bucket %s is not empty: empty it first via the console, the S3 API, or `mc rb --force`", bucket)
 	case "InvalidBucketName":
-		return shared.FieldError("name", "bucket name %q is not valid: %s", bucket, er.Message)
-	case "AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch":
-		return shared.Errorf(shared.CodePermission, "object server refused the request (%s): %s", er.Code, er.Message)
+		e = shared.Errorf(code, "bucket name %q is not valid: %s", bucket, er.Message)
+		e.Field = "name"
 	case "MalformedPolicy":
-		return shared.Errorf(shared.CodeInvalidArgument, "bucket policy refused: %s", er.Message)
+		e = shared.Errorf(code, "bucket policy refused: %s", er.Message)
+	default:
+		if code == shared.CodePermission {
+			e = shared.Errorf(code, "object server refused the request (%s): %s", er.Code, er.Message)
+		} else {
+			e = shared.Errorf(code, "object server error %s: %s", er.Code, er.Message)
+		}
 	}
-	return shared.Errorf(shared.CodeUnavailable, "object server error %s: %s", er.Code, fmt.Sprint(er.Message))
+	return e
 }

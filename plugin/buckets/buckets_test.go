@@ -227,3 +227,72 @@ func TestRefreshDoesNotUndoChanges(t *testing.T) {
 	close(stop)
 	<-done
 }
+
+// versions fills a new versioned bucket with n object versions (200 keys
+// under four prefixes, several versions each) and four delete markers, and
+// returns n.
+func versions(t *testing.T, c *minio.Client, bucket string, n int) int {
+	t.Helper()
+	ctx := context.Background()
+	require.NoError(t, c.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}))
+	require.NoError(t, c.EnableVersioning(ctx, bucket))
+	errs := make(chan error, n)
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem }()
+			key := fmt.Sprintf("dir%d/obj%03d", i%4, i/4%50)
+			_, err := c.PutObject(ctx, bucket, key, strings.NewReader("v"), 1, minio.PutObjectOptions{})
+			errs <- err
+		}()
+	}
+	for range n {
+		require.NoError(t, <-errs)
+	}
+	for d := range 4 {
+		require.NoError(t, c.RemoveObject(ctx, bucket, fmt.Sprintf("dir%d/obj000", d), minio.RemoveObjectOptions{}))
+	}
+	return n
+}
+
+// TestForceDeleteManyVersions empties a bucket with more versions than one
+// multi-delete call takes (1000), so that listing and removing overlap.
+// Run with -race: the lister's counters are read after it has finished.
+func TestForceDeleteManyVersions(t *testing.T) {
+	t.Parallel()
+	m, c, _ := setup(t)
+	want := versions(t, c, "many", 1100)
+	n, err := m.Delete(context.Background(), "many", true)
+	require.NoError(t, err)
+	require.Equal(t, want, n)
+	ok, err := c.BucketExists(context.Background(), "many")
+	require.NoError(t, err)
+	require.False(t, ok)
+}
+
+// TestForceDeleteCancelled cancels a force delete at growing delays, so
+// that the cancellation lands in the listing, in a removal and between
+// them; each attempt must return (with an error or done), and retrying
+// finishes the job.
+func TestForceDeleteCancelled(t *testing.T) {
+	t.Parallel()
+	m, c, _ := setup(t)
+	total := versions(t, c, "cancelled", 1100)
+	removed := 0
+	for delay := time.Millisecond; ; delay *= 2 {
+		ctx, cancel := context.WithTimeout(context.Background(), delay)
+		n, err := m.Delete(ctx, "cancelled", true)
+		cancel()
+		removed += n
+		if err == nil {
+			break
+		}
+		require.Less(t, delay, time.Minute, "force delete never finished: %v", err)
+		require.ErrorIs(t, err, shared.ErrUnavailable, "a cancelled delete is unavailable, got %v", err)
+	}
+	require.GreaterOrEqual(t, removed, total, "every version was counted at least once over the attempts")
+	ok, err := c.BucketExists(context.Background(), "cancelled")
+	require.NoError(t, err)
+	require.False(t, ok)
+}

@@ -41,15 +41,39 @@ func ValidateName(name string) error {
 	if addr, err := netip.ParseAddr(name); err == nil && addr.Is4() {
 		return bad("bucket name %q looks like an IP address: pick a name with letters", name)
 	}
-	if strings.HasPrefix(name, "xn--") {
-		return bad("bucket name %q starts with the reserved prefix \"xn--\"", name)
+	for _, r := range reservedPrefixes {
+		if strings.HasPrefix(name, r.affix) {
+			return bad("bucket name %q starts with %q, which S3 reserves for %s: pick another name", name, r.affix, r.use)
+		}
 	}
-	for _, suffix := range []string{"-s3alias", "--ol-s3"} {
-		if strings.HasSuffix(name, suffix) {
-			return bad("bucket name %q ends with the reserved suffix %q", name, suffix)
+	for _, r := range reservedSuffixes {
+		if strings.HasSuffix(name, r.affix) {
+			return bad("bucket name %q ends with %q, which S3 reserves for %s: pick another name", name, r.affix, r.use)
 		}
 	}
 	return nil
 }
+
+// reserved is a start or end of a bucket name that S3 keeps for itself,
+// with what it is kept for.
+type reserved struct{ affix, use string }
+
+// reservedPrefixes and reservedSuffixes are AWS's list for general purpose
+// buckets (Amazon S3 User Guide, "General purpose bucket naming rules").
+// "sthree-configurator" is covered by "sthree-".
+var (
+	reservedPrefixes = []reserved{
+		{"xn--", "internationalized domain names"},
+		{"sthree-", "its own use"},
+		{"amzn-s3-demo-", "its documentation examples"},
+	}
+	reservedSuffixes = []reserved{
+		{"-s3alias", "access point aliases"},
+		{"--ol-s3", "Object Lambda access point aliases"},
+		{".mrap", "Multi-Region Access Points"},
+		{"--x-s3", "directory buckets"},
+		{"--table-s3", "table buckets"},
+	}
+)
 
 func isAlnum(c byte) bool { return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' }

@@ -27,9 +27,25 @@ func TestValidateName(t *testing.T) {
 		{"pho..tos", "two dots"},
 		{"pho.-tos", "dot next to a hyphen"},
 		{"192.168.5.4", "IP address"},
-		{"xn--photos", "xn--"},
-		{"photos-s3alias", "-s3alias"},
-		{"photos--ol-s3", "--ol-s3"},
+		{"xn--photos", `starts with "xn--", which S3 reserves for internationalized domain names: pick another name`},
+		{"sthree-photos", `starts with "sthree-"`},
+		{"sthree-configurator", `starts with "sthree-"`},
+		{"amzn-s3-demo-bucket", `starts with "amzn-s3-demo-", which S3 reserves for its documentation examples`},
+		{"photos-s3alias", `ends with "-s3alias", which S3 reserves for access point aliases`},
+		{"photos--ol-s3", `ends with "--ol-s3"`},
+		{"photos.mrap", `ends with ".mrap", which S3 reserves for Multi-Region Access Points`},
+		{"photos--usw2-az1--x-s3", `ends with "--x-s3", which S3 reserves for directory buckets`},
+		{"photos--table-s3", `ends with "--table-s3", which S3 reserves for table buckets: pick another name`},
+		// Near misses are ordinary names.
+		{"xn-photos", ""},
+		{"sthree", ""},
+		{"my-sthree-photos", ""},
+		{"amzn-s3-photos", ""},
+		{"photos-s3alias2", ""},
+		{"photos-ol-s3", ""},
+		{"photos.mrap2", ""},
+		{"photos-x-s3", ""},
+		{"photos-table-s3", ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

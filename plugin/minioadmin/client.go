@@ -7,8 +7,9 @@
 // X-Amz-Content-Sha256. The calls that carry secrets (service accounts,
 // configuration) encrypt their bodies in MinIO's admin format (see
 // EncryptData) with the root secret key as the password. Every error a call
-// returns is a *shared.Error; MinIO's error codes are mapped in one table
-// (errors.go). The client caches nothing: every call asks MinIO.
+// returns is a *shared.Error whose code comes from MinIO's error code
+// through the one table in package minioerr. The client caches nothing:
+// every call asks MinIO.
 package minioadmin
 
 import (

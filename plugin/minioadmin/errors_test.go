@@ -2,39 +2,12 @@ package minioadmin
 
 import (
 	"errors"
-	"net/http"
 	"testing"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/shared"
 )
-
-func TestContractCode(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		minio  string
-		status int
-		want   shared.Code
-	}{
-		{"XMinioInvalidIAMCredentials", http.StatusNotFound, shared.CodeNotFound},
-		{"XMinioInvalidIAMCredentials", http.StatusForbidden, shared.CodePermission},
-		{"XMinioAdminNoSuchUser", http.StatusNotFound, shared.CodeNotFound},
-		{"XMinioMalformedIAMPolicy", http.StatusBadRequest, shared.CodeInvalidArgument},
-		{"XMinioAdminConfigBadJSON", http.StatusBadRequest, shared.CodeInvalidArgument},
-		{"XMinioIAMServiceAccountNotAllowed", http.StatusBadRequest, shared.CodeConflict},
-		{"SignatureDoesNotMatch", http.StatusForbidden, shared.CodePermission},
-		{"XMinioServerNotInitialized", http.StatusServiceUnavailable, shared.CodeUnavailable},
-		{"SomethingNew", http.StatusConflict, shared.CodeConflict},
-		{"SomethingNew", http.StatusBadGateway, shared.CodeUnavailable},
-		{"", http.StatusInternalServerError, shared.CodeInternal},
-	}
-	for _, tc := range cases {
-		t.Run(tc.minio+"/"+http.StatusText(tc.status), func(t *testing.T) {
-			require.Equal(t, tc.want, contractCode(tc.minio, tc.status))
-		})
-	}
-}
 
 func TestResponseErrorBodies(t *testing.T) {
 	t.Parallel()

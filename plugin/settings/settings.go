@@ -4,6 +4,7 @@ package settings
 
 import (
 	"fmt"
+	"math"
 	"net"
 	"os/exec"
 	"path/filepath"
@@ -93,9 +94,13 @@ func Parse(values map[string]string) (Settings, error) {
 			}
 			d, err := time.ParseDuration(v)
 			if err != nil {
-				secs, err2 := strconv.Atoi(v)
+				secs, err2 := strconv.ParseInt(v, 10, 64)
 				if err2 != nil {
 					return s, shared.FieldError(k, "setting %s must be a duration such as 30s, got %q", k, v)
+				}
+				// A bare number is seconds; past this it would wrap around.
+				if maxSecs := int64(math.MaxInt64 / time.Second); secs > maxSecs || secs < -maxSecs {
+					return s, shared.FieldError(k, "setting %s is too long (%s seconds): use a duration such as 30s or 10m", k, v)
 				}
 				d = time.Duration(secs) * time.Second
 			}
