@@ -69,10 +69,11 @@ system-tools:
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
-## test: everything, against real MinIO, mc, Caddy, Chromium and S3 clients.
+## test: everything, with the race detector, against real MinIO, mc, Caddy,
+## Chromium and S3 clients.
 test: tools build
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
 
 ## bench: the figures the issues ask for.
 bench: minio build

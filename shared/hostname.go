@@ -23,7 +23,7 @@ func CheckHostname(field, name string) (string, error) {
 	case len(d) > 253:
 		return "", bad("%s is too long (%d characters): a hostname has at most 253", field, len(d))
 	case d == "localhost":
-		return "", bad("localhost cannot be used: type a public hostname such as s3.example.com")
+		return "", bad("localhost cannot be exposed: type a public hostname such as s3.example.com")
 	}
 	if _, err := netip.ParseAddr(strings.Trim(d, "[]")); err == nil {
 		return "", bad("%q is an IP address: type a hostname such as s3.example.com whose DNS points at this node", name)

@@ -171,6 +171,9 @@ func (c *PluginClient) Page(ctx context.Context, req PageRequest) (Page, error) 
 func (c *PluginClient) Action(ctx context.Context, req ActionRequest) (ActionResult, error) {
 	return call[ActionRequest, ActionResult](ctx, c, "Action", req)
 }
+func (c *PluginClient) State(ctx context.Context, req StateRequest) (StateResponse, error) {
+	return call[StateRequest, StateResponse](ctx, c, "State", req)
+}
 func (c *PluginClient) Status(ctx context.Context, req StatusRequest) (Status, error) {
 	return call[StatusRequest, Status](ctx, c, "Status", req)
 }
@@ -274,6 +277,7 @@ func (s *PluginServer) Shutdown(a Args, r *Reply) error {
 }
 func (s *PluginServer) Page(a Args, r *Reply) error   { return serve(s, a, r, PageProvider.Page) }
 func (s *PluginServer) Action(a Args, r *Reply) error { return serve(s, a, r, PageProvider.Action) }
+func (s *PluginServer) State(a Args, r *Reply) error  { return serve(s, a, r, PageProvider.State) }
 func (s *PluginServer) Status(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Status) }
 func (s *PluginServer) Endpoint(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.Endpoint)

@@ -27,6 +27,10 @@ type Lifecycle interface {
 type PageProvider interface {
 	Page(ctx context.Context, req PageRequest) (Page, error)
 	Action(ctx context.Context, req ActionRequest) (ActionResult, error)
+	// State is the data the page shows, as a JSON document of the
+	// plugin's own shape, for scripts (the host serves it at
+	// GET /api/plugins/{id}/state). Never a secret.
+	State(ctx context.Context, req StateRequest) (StateResponse, error)
 }
 
 // StorageModule is the object store of a node: buckets, access keys,

@@ -167,6 +167,17 @@ type Template struct {
 	Value string `json:"value"`
 }
 
+// StateRequest asks for the page's data. Query holds the request's query
+// parameters (such as history=1), each with its first value.
+type StateRequest struct {
+	Query map[string]string `json:"query,omitempty"`
+}
+
+// StateResponse carries the page's data as one JSON document.
+type StateResponse struct {
+	Document json.RawMessage `json:"document"`
+}
+
 // ActionRequest is one action of the page: its id and its JSON input.
 type ActionRequest struct {
 	Action string          `json:"action"`

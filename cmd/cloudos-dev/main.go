@@ -1,7 +1,7 @@
 // Command cloudos-dev is the development host: it loads the plugins built
-// by make build, configures the object-storage add-on with folders under
-// --state-dir and loopback addresses, prints its status and runs until
-// Ctrl-C, which stops the plugins and the MinIO they supervise.
+// by make build, gives the object-storage add-on folders under --state-dir
+// and loopback addresses, prints its status and runs until Ctrl-C, which
+// stops the plugins and the MinIO they supervise.
 package main
 
 import (
@@ -10,20 +10,63 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
+	"github.com/quazzar/object-storage/plugin/settings"
 )
+
+// addonID is the object-storage add-on's plugin id, whose settings the
+// flags below set.
+const addonID = "object-storage"
+
+// addonFlags are the add-on's settings this command takes as flags.
+type addonFlags struct {
+	s3Address, consoleAddress, scannerSpeed, usageInterval, minioBinary string
+}
+
+// addonSettings are the add-on's settings for a development host: its
+// folders under the state folder (settings.UnderFolder), the flags'
+// addresses and binary (a relative binary path made absolute: the add-on
+// runs in its own folder). They are checked here, so a bad flag is named
+// before anything starts.
+func addonSettings(state string, f addonFlags) (map[string]string, error) {
+	set, err := settings.UnderFolder(state)
+	if err != nil {
+		return nil, err
+	}
+	set.MinIOBinary = f.minioBinary
+	if strings.ContainsRune(f.minioBinary, filepath.Separator) {
+		if set.MinIOBinary, err = filepath.Abs(f.minioBinary); err != nil {
+			return nil, fmt.Errorf("--minio-binary %q: %w", f.minioBinary, err)
+		}
+	}
+	m := set.Map()
+	m[settings.KeyS3Address] = f.s3Address
+	m[settings.KeyConsoleAddress] = f.consoleAddress
+	m[settings.KeyScannerSpeed] = f.scannerSpeed
+	if f.usageInterval != "" {
+		m[settings.KeyUsageInterval] = f.usageInterval
+	}
+	if _, err := settings.Parse(m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
 
 func main() {
 	cfg := devhost.DefaultConfig()
+	af := addonFlags{s3Address: "127.0.0.1:9000", consoleAddress: "127.0.0.1:9001", minioBinary: "minio"}
 	flag.StringVar(&cfg.Listen, "listen", cfg.Listen, "address the panel listens on (loopback)")
-	flag.StringVar(&cfg.StateDir, "state-dir", cfg.StateDir, "folder for the add-on's data (<state-dir>/objects), env file (<state-dir>/minio.env) and state (<state-dir>/object-storage)")
+	flag.StringVar(&cfg.StateDir, "state-dir", cfg.StateDir, "folder for the host's state and the add-on's data (<state-dir>/objects), env file (<state-dir>/minio.env) and state (<state-dir>/object-storage)")
 	flag.StringVar(&cfg.PluginsDir, "plugins", cfg.PluginsDir, "folder of plugin folders, each with plugin.json and its executable (make build writes bin/plugins)")
-	flag.StringVar(&cfg.S3Address, "s3-address", cfg.S3Address, "address MinIO's S3 API listens on")
-	flag.StringVar(&cfg.ConsoleAddress, "console-address", cfg.ConsoleAddress, "address MinIO's web console listens on")
-	flag.StringVar(&cfg.ScannerSpeed, "scanner-speed", cfg.ScannerSpeed, "MinIO data-usage scanner speed: fastest, fast, default, slow, slowest (empty keeps MinIO's default)")
-	flag.StringVar(&cfg.MinIOBinary, "minio-binary", cfg.MinIOBinary, "MinIO server binary: a path, or a name looked up on $PATH")
+	flag.StringVar(&af.s3Address, "s3-address", af.s3Address, "address MinIO's S3 API listens on")
+	flag.StringVar(&af.consoleAddress, "console-address", af.consoleAddress, "address MinIO's web console listens on")
+	flag.StringVar(&af.scannerSpeed, "scanner-speed", af.scannerSpeed, "MinIO data-usage scanner speed: fastest, fast, default, slow, slowest (empty keeps MinIO's default)")
+	flag.StringVar(&af.usageInterval, "usage-interval", af.usageInterval, "how often the add-on reads bucket usage, e.g. 30s (empty keeps the add-on's default)")
+	flag.StringVar(&af.minioBinary, "minio-binary", af.minioBinary, "MinIO server binary: a path, or a name looked up on $PATH")
 	flag.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level on stderr: trace, debug, info, warn or error (info shows MinIO's own log lines)")
 	flag.StringVar(&cfg.ReverseProxyAdmin, "reverse-proxy-admin", cfg.ReverseProxyAdmin, "URL of Caddy's admin API, e.g. http://127.0.0.1:2019 (empty: the node has no reverse proxy, and Expose says so)")
 	flag.StringVar(&cfg.ReverseProxyServer, "reverse-proxy-server", cfg.ReverseProxyServer, "Caddy HTTP server the routes go into (empty: the only server in Caddy's config)")
@@ -37,6 +80,12 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
+	set, err := addonSettings(cfg.StateDir, af)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "cloudos-dev:", err)
+		os.Exit(2)
+	}
+	cfg.Settings = map[string]map[string]string{addonID: set}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := devhost.Run(ctx, cfg); err != nil {

@@ -31,7 +31,7 @@ type baPlugin struct {
 }
 
 var (
-	baAddon       = baPlugin{id: devhost.AddonID, pkg: "./cmd/object-storage", template: "plugin.json"}
+	baAddon       = baPlugin{id: addonID, pkg: "./cmd/object-storage", template: "plugin.json"}
 	baBackupAgent = baPlugin{id: "backup-agent", pkg: "./testdata/plugins/backup-agent", template: "testdata/plugins/backup-agent/plugin.json"}
 )
 
@@ -106,9 +106,7 @@ func baStart(t *testing.T, pluginsDir string, edit func(*devhost.Config)) (*devh
 	cfg.Listen = testkit.FreeAddr(t)
 	cfg.StateDir = filepath.Join(t.TempDir(), "state")
 	cfg.PluginsDir = pluginsDir
-	cfg.S3Address = testkit.FreeAddr(t)
-	cfg.ConsoleAddress = testkit.FreeAddr(t)
-	cfg.MinIOBinary = testkit.Require(t, "minio")
+	cfg.Settings = map[string]map[string]string{addonID: devAddonSettings(t, cfg.StateDir, nil)}
 	cfg.Logger = hclog.New(&hclog.LoggerOptions{Name: "host", Output: logs, JSONFormat: true, Level: hclog.Info})
 	cfg.Out = &out
 	if edit != nil {
@@ -131,7 +129,7 @@ func baStart(t *testing.T, pluginsDir string, edit func(*devhost.Config)) (*devh
 // baAddonClient is the add-on's client, as the host holds it.
 func baAddonClient(t *testing.T, s *devhost.Server) *shared.PluginClient {
 	t.Helper()
-	p, ok := s.Host.Plugin(devhost.AddonID)
+	p, ok := s.Host.Plugin(addonID)
 	require.True(t, ok, "the add-on is loaded")
 	c, err := p.Client()
 	require.NoError(t, err)

@@ -10,7 +10,6 @@ import (
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -19,7 +18,7 @@ import (
 // launches it.
 func BenchmarkAddonResidentMemory(b *testing.B) {
 	h := uiStartHost(b)
-	p, ok := h.Host.Plugin(devhost.AddonID)
+	p, ok := h.Host.Plugin(addonID)
 	require.True(b, ok)
 	c, err := p.Client()
 	require.NoError(b, err)

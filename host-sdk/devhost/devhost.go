@@ -1,7 +1,7 @@
-// Package devhost is the development host: it loads a folder of plugins,
-// configures the object-storage add-on with folders under one state folder
-// and loopback addresses, serves the panel and the host services, and
-// stops everything on exit.
+// Package devhost is the development host: it loads a folder of plugins
+// with the settings it is given for each, serves the panel and the host's
+// API to plugins on the loopback, and stops everything on exit. It knows
+// capabilities (storage, page), never a particular plugin.
 package devhost
 
 import (
@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
@@ -27,26 +26,17 @@ import (
 	"github.com/quazzar/object-storage/shared"
 )
 
-// AddonID is the object-storage add-on's plugin id.
-const AddonID = "object-storage"
-
 // Config of the development host.
 type Config struct {
 	// Listen is the panel's address.
 	Listen string
-	// StateDir holds the add-on's data, env file and own state.
+	// StateDir is the host's own folder (created 0700).
 	StateDir string
 	// PluginsDir is a folder of plugin folders (plugin.json + executable).
-	PluginsDir     string
-	S3Address      string
-	ConsoleAddress string
-	// ScannerSpeed is MinIO's scanner speed; empty keeps MinIO's default.
-	ScannerSpeed string
-	// UsageInterval is how often the add-on reads bucket usage (a Go
-	// duration such as "1s"); empty keeps the add-on's default.
-	UsageInterval string
-	// MinIOBinary is a path, or a name looked up on $PATH.
-	MinIOBinary string
+	PluginsDir string
+	// Settings holds the host's setting values per plugin id, overlaid on
+	// each plugin's manifest defaults.
+	Settings map[string]map[string]string
 	// ReverseProxyAdmin is the URL of Caddy's admin API; empty: the node
 	// has no reverse proxy.
 	ReverseProxyAdmin string
@@ -58,7 +48,7 @@ type Config struct {
 	ReverseProxyTLSIssuer string
 
 	// LogLevel of the host's log on stderr when Logger is nil (plugins'
-	// and MinIO's lines go through it too).
+	// lines go through it too).
 	LogLevel string
 	Logger   hclog.Logger
 	// Out receives the status lines meant for the developer (stdout).
@@ -66,54 +56,19 @@ type Config struct {
 	Policy launcher.Policy
 }
 
-// DefaultConfig is what cloudos-dev runs with when given no flags.
+// DefaultConfig is what a development host runs with when given nothing.
 func DefaultConfig() Config {
 	return Config{
-		Listen:         "127.0.0.1:8080",
-		StateDir:       ".state",
-		PluginsDir:     filepath.Join("bin", "plugins"),
-		S3Address:      "127.0.0.1:9000",
-		ConsoleAddress: "127.0.0.1:9001",
-		MinIOBinary:    "minio",
-
+		Listen:                "127.0.0.1:8080",
+		StateDir:              ".state",
+		PluginsDir:            filepath.Join("bin", "plugins"),
 		ReverseProxyTLSIssuer: reverseproxy.TLSIssuerInternal,
 		LogLevel:              "warn",
 	}
 }
 
-// AddonSettings are the add-on's settings for this host: its data under
-// <state-dir>/objects, its env file <state-dir>/minio.env and its own state
-// under <state-dir>/object-storage, all absolute.
-func (c Config) AddonSettings() (map[string]string, error) {
-	state, err := filepath.Abs(c.StateDir)
-	if err != nil {
-		return nil, fmt.Errorf("state folder %q: %w", c.StateDir, err)
-	}
-	bin := c.MinIOBinary
-	if strings.ContainsRune(bin, filepath.Separator) {
-		// The add-on runs in its plugin folder: a relative path given to
-		// the host is relative to where the host runs.
-		if bin, err = filepath.Abs(bin); err != nil {
-			return nil, fmt.Errorf("MinIO binary %q: %w", c.MinIOBinary, err)
-		}
-	}
-	set := map[string]string{
-		"minio_binary":    bin,
-		"data_dir":        filepath.Join(state, "objects"),
-		"env_file":        filepath.Join(state, "minio.env"),
-		"state_dir":       filepath.Join(state, "object-storage"),
-		"s3_address":      c.S3Address,
-		"console_address": c.ConsoleAddress,
-		"scanner_speed":   c.ScannerSpeed,
-	}
-	if c.UsageInterval != "" {
-		set["usage_interval"] = c.UsageInterval
-	}
-	return set, nil
-}
-
-// Server is a running development host. Host is exported so that the
-// panel (a later issue) can reach the plugins.
+// Server is a running development host. Host is exported so that tests
+// and commands can reach the plugins.
 type Server struct {
 	cfg  Config
 	log  hclog.Logger
@@ -150,10 +105,6 @@ func New(cfg Config) (*Server, error) {
 	if cfg.PluginsDir == "" {
 		return nil, errors.New("no plugins folder given: pass --plugins (make build writes bin/plugins)")
 	}
-	settings, err := cfg.AddonSettings()
-	if err != nil {
-		return nil, err
-	}
 	if err := os.MkdirAll(cfg.StateDir, 0o700); err != nil {
 		return nil, fmt.Errorf("create state folder: %w", err)
 	}
@@ -172,7 +123,7 @@ func New(cfg Config) (*Server, error) {
 	host := launcher.NewHost(launcher.HostOptions{
 		Logger:   cfg.Logger,
 		Policy:   cfg.Policy,
-		Settings: map[string]map[string]string{AddonID: settings},
+		Settings: cfg.Settings,
 		Services: services,
 	})
 	services.SetLookup(host.Plugin)
@@ -180,7 +131,6 @@ func New(cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	ph.Handle("GET /api/plugins/{id}/state", stateHandler(host, panel.DefaultCallTimeout))
 	return &Server{cfg: cfg, log: cfg.Logger, out: cfg.Out, Host: host, panel: ph, printed: make(chan struct{}), stop: make(chan struct{})}, nil
 }
 
@@ -214,26 +164,21 @@ func (s *Server) PanelURL() string {
 // Ready is closed once the "panel:" and "s3:" lines are printed.
 func (s *Server) Ready() <-chan struct{} { return s.printed }
 
-// Start loads every plugin and prints one status line per plugin. It fails
-// when the add-on is missing or not running; other plugins' failures are
-// printed and logged.
+// Start loads every plugin, prints one status line per plugin and serves
+// the panel. A plugin that fails is printed and logged, not fatal; an
+// empty plugins folder is a host with no plugin, ready for an install.
 func (s *Server) Start(ctx context.Context) error {
-	loadErr := s.Host.LoadAll(ctx, s.cfg.PluginsDir)
-	if loadErr != nil {
-		s.log.Error("some plugins did not start", "error", loadErr)
+	if _, err := os.Stat(s.cfg.PluginsDir); errors.Is(err, os.ErrNotExist) {
+		fmt.Fprintf(s.out, "no plugins folder %s: starting with no plugin\n", s.cfg.PluginsDir)
+	} else if err := s.Host.LoadAll(ctx, s.cfg.PluginsDir); err != nil {
+		s.log.Error("some plugins did not start", "error", err)
 	}
-	for _, p := range s.Host.Plugins() {
+	plugins := s.Host.Plugins()
+	for _, p := range plugins {
 		fmt.Fprintln(s.out, s.statusLine(ctx, p))
 	}
-	addon, ok := s.Host.Plugin(AddonID)
-	if !ok && loadErr != nil {
-		return fmt.Errorf("no %s plugin loaded from %s: %w; run make build first", AddonID, s.cfg.PluginsDir, loadErr)
-	}
-	if !ok {
-		return fmt.Errorf("no %s plugin under %s: run make build first", AddonID, s.cfg.PluginsDir)
-	}
-	if info := addon.Info(); info.State != launcher.StateRunning {
-		return fmt.Errorf("plugin %s is %s: %s", AddonID, info.State, info.Reason)
+	if len(plugins) == 0 {
+		fmt.Fprintf(s.out, "no plugin under %s: run make build, or install a bundle\n", s.cfg.PluginsDir)
 	}
 	l, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
@@ -246,19 +191,35 @@ func (s *Server) Start(ctx context.Context) error {
 			s.log.Error("panel stopped", "error", err)
 		}
 	}()
-	go s.announce(addon)
+	go s.announce(plugins)
 	return nil
 }
 
-// announce prints "panel: <url>" once the page answers, then "s3: <url>"
-// and "console: <url>" once MinIO is ready, for people and scripts.
-func (s *Server) announce(addon *launcher.Plugin) {
-	defer close(s.printed)
+// landing is the page the "panel:" line points at: the page of the first
+// storage provider, else the first page, else the home page.
+func landing(plugins []*launcher.Plugin) string {
 	route := "/"
-	if m := addon.Manifest(); m.Page != nil {
-		route = m.Page.Route
+	for _, p := range plugins {
+		m := p.Manifest()
+		if m.Page == nil || !m.Offers(manifest.ProvidesPage) {
+			continue
+		}
+		if m.Offers(manifest.ProvidesStorage) {
+			return m.Page.Route
+		}
+		if route == "/" {
+			route = m.Page.Route
+		}
 	}
-	pageURL := s.PanelURL() + route
+	return route
+}
+
+// announce prints "panel: <url>" once the page answers, then, for each
+// storage provider, "s3: <url>" and "console: <url>" once its object
+// server runs, for people and scripts.
+func (s *Server) announce(plugins []*launcher.Plugin) {
+	defer close(s.printed)
+	pageURL := s.PanelURL() + landing(plugins)
 	hc := &http.Client{Timeout: 5 * time.Second}
 	for {
 		resp, err := hc.Get(pageURL)
@@ -274,9 +235,19 @@ func (s *Server) announce(addon *launcher.Plugin) {
 		time.Sleep(200 * time.Millisecond)
 	}
 	fmt.Fprintln(s.out, "panel: "+pageURL)
+	for _, p := range plugins {
+		if p.Manifest().Offers(manifest.ProvidesStorage) {
+			s.announceStorage(p)
+		}
+	}
+}
+
+// announceStorage prints a storage provider's endpoints once its object
+// server runs, and why not when it cannot (not installed, failed).
+func (s *Server) announceStorage(p *launcher.Plugin) {
 	told := false
 	for {
-		if c, err := addon.Client(); err == nil {
+		if c, err := p.Client(); err == nil {
 			st, err := c.Status(context.Background(), shared.StatusRequest{})
 			if err == nil && st.State == shared.StateRunning {
 				fmt.Fprintln(s.out, "s3: http://"+st.S3Address)
@@ -285,7 +256,11 @@ func (s *Server) announce(addon *launcher.Plugin) {
 			}
 			if err == nil && !told && (st.State == shared.StateNotInstalled || st.State == shared.StateFailed) {
 				told = true
-				fmt.Fprintf(s.out, "MinIO is %s: %s %s\n", st.State, st.Message, st.InstallCommand)
+				line := fmt.Sprintf("%s: object server %s: %s", p.ID(), st.State, st.Message)
+				if st.InstallCommand != "" {
+					line += "; install with: " + st.InstallCommand
+				}
+				fmt.Fprintln(s.out, line)
 			}
 		}
 		if s.stopping() {

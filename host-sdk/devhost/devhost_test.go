@@ -1,65 +1,49 @@
 package devhost_test
 
 import (
-	"bytes"
 	"context"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
+	"github.com/quazzar/object-storage/internal/testkit"
 )
 
-func TestAddonSettingsLiveUnderTheStateFolder(t *testing.T) {
+// TestStartWithNoPlugin: an empty or missing plugins folder is a host
+// with no plugin, ready for an install; the panel answers.
+func TestStartWithNoPlugin(t *testing.T) {
 	t.Parallel()
-	state := t.TempDir()
-	cfg := devhost.DefaultConfig()
-	cfg.StateDir = state
-	cfg.ScannerSpeed = "fast"
-	got, err := cfg.AddonSettings()
-	require.NoError(t, err)
-	require.Equal(t, map[string]string{
-		"minio_binary":    "minio",
-		"data_dir":        filepath.Join(state, "objects"),
-		"env_file":        filepath.Join(state, "minio.env"),
-		"state_dir":       filepath.Join(state, "object-storage"),
-		"s3_address":      "127.0.0.1:9000",
-		"console_address": "127.0.0.1:9001",
-		"scanner_speed":   "fast",
-	}, got)
-
-	cfg.StateDir = ".state"
-	got, err = cfg.AddonSettings()
-	require.NoError(t, err)
-	require.True(t, filepath.IsAbs(got["data_dir"]), "a relative --state-dir becomes absolute: %s", got["data_dir"])
-
-	cfg.MinIOBinary = ".tools/bin/minio"
-	got, err = cfg.AddonSettings()
-	require.NoError(t, err)
-	require.True(t, filepath.IsAbs(got["minio_binary"]), "a relative --minio-binary path becomes absolute (the add-on runs in its own folder): %s", got["minio_binary"])
-}
-
-func TestStartWithoutTheAddonSaysToBuild(t *testing.T) {
-	t.Parallel()
-	cfg := devhost.DefaultConfig()
-	cfg.StateDir = filepath.Join(t.TempDir(), "state")
-	cfg.PluginsDir = t.TempDir()
-	var out bytes.Buffer
-	cfg.Out = &out
-	s, err := devhost.New(cfg)
-	require.NoError(t, err)
-	st, err := os.Stat(cfg.StateDir)
-	require.NoError(t, err)
-	require.Equal(t, os.FileMode(0o700), st.Mode().Perm())
-	err = s.Start(context.Background())
-	require.ErrorContains(t, err, "no object-storage plugin under "+cfg.PluginsDir+": run make build first")
-	require.NoError(t, s.Shutdown(context.Background()))
-
-	cfg.PluginsDir = filepath.Join(t.TempDir(), "missing")
-	err = devhost.Run(context.Background(), cfg)
-	require.ErrorContains(t, err, "read plugins folder")
+	for _, plugins := range []string{t.TempDir(), filepath.Join(t.TempDir(), "missing")} {
+		cfg := devhost.DefaultConfig()
+		cfg.Listen = testkit.FreeAddr(t)
+		cfg.StateDir = filepath.Join(t.TempDir(), "state")
+		cfg.PluginsDir = plugins
+		out := &testkit.Buffer{}
+		cfg.Out = out
+		s, err := devhost.New(cfg)
+		require.NoError(t, err)
+		st, err := os.Stat(cfg.StateDir)
+		require.NoError(t, err)
+		require.Equal(t, os.FileMode(0o700), st.Mode().Perm())
+		require.NoError(t, s.Start(context.Background()))
+		select {
+		case <-s.Ready():
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no panel line: %s", out.String())
+		}
+		require.Contains(t, out.String(), "no plugin under "+plugins)
+		require.Contains(t, out.String(), "panel: "+s.PanelURL()+"/")
+		resp, err := http.Get(s.PanelURL() + "/")
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+		require.NoError(t, s.Shutdown(context.Background()))
+	}
 }
 
 func TestPanelOnlyOnLoopback(t *testing.T) {

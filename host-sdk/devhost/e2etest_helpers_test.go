@@ -21,9 +21,31 @@ import (
 	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
 	"github.com/quazzar/object-storage/internal/testkit"
+	"github.com/quazzar/object-storage/plugin/addon"
 	"github.com/quazzar/object-storage/plugin/envfile"
+	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/shared"
 )
+
+// addonID is the object-storage add-on's plugin id.
+const addonID = "object-storage"
+
+// devAddonSettings are the add-on's settings as cloudos-dev lays them out
+// under state (settings.UnderFolder), with the tools folder's MinIO, free
+// loopback ports, and extra values overlaid.
+func devAddonSettings(t testing.TB, state string, extra map[string]string) map[string]string {
+	t.Helper()
+	set, err := settings.UnderFolder(state)
+	require.NoError(t, err)
+	set.MinIOBinary = testkit.Require(t, "minio")
+	set.S3Address = testkit.FreeAddr(t)
+	set.ConsoleAddress = testkit.FreeAddr(t)
+	m := set.Map()
+	for k, v := range extra {
+		m[k] = v
+	}
+	return m
+}
 
 // uiHost is a running development host with the real add-on and a real
 // MinIO, for the end-to-end tests of the page and its JSON API.
@@ -42,7 +64,6 @@ type uiHost struct {
 // that is printed when the test fails.
 func uiStartHost(t testing.TB) *uiHost {
 	t.Helper()
-	minioBin := testkit.Require(t, "minio")
 	plugins := t.TempDir()
 	uiBuildAddon(t, plugins)
 
@@ -58,17 +79,14 @@ func uiStartHost(t testing.TB) *uiHost {
 		}
 	})
 	out := &testkit.Buffer{}
+	set := devAddonSettings(t, state, map[string]string{settings.KeyScannerSpeed: "fastest", settings.KeyUsageInterval: "1s"})
 	cfg := devhost.Config{
-		Listen:         testkit.FreeAddr(t),
-		StateDir:       state,
-		PluginsDir:     plugins,
-		S3Address:      testkit.FreeAddr(t),
-		ConsoleAddress: testkit.FreeAddr(t),
-		ScannerSpeed:   "fastest",
-		UsageInterval:  "1s",
-		MinIOBinary:    minioBin,
-		Logger:         hclog.New(&hclog.LoggerOptions{Name: "cloudos-dev", Output: logFile, Level: hclog.Debug}),
-		Out:            out,
+		Listen:     testkit.FreeAddr(t),
+		StateDir:   state,
+		PluginsDir: plugins,
+		Settings:   map[string]map[string]string{addonID: set},
+		Logger:     hclog.New(&hclog.LoggerOptions{Name: "cloudos-dev", Output: logFile, Level: hclog.Debug}),
+		Out:        out,
 	}
 	s, err := devhost.New(cfg)
 	require.NoError(t, err)
@@ -85,8 +103,9 @@ func uiStartHost(t testing.TB) *uiHost {
 	case <-time.After(90 * time.Second):
 		t.Fatalf("the development host did not print its panel and s3 lines within 90 s; it printed:\n%s", out.String())
 	}
-	require.Contains(t, out.String(), "s3: http://"+cfg.S3Address, "MinIO is ready on the configured address")
-	return &uiHost{Server: s, URL: s.PanelURL(), S3Address: cfg.S3Address, StateDir: state, out: out}
+	s3 := set[settings.KeyS3Address]
+	require.Contains(t, out.String(), "s3: http://"+s3, "MinIO is ready on the configured address")
+	return &uiHost{Server: s, URL: s.PanelURL(), S3Address: s3, StateDir: state, out: out}
 }
 
 // uiBuildAddon builds ./cmd/object-storage into root/object-storage with
@@ -94,9 +113,9 @@ func uiStartHost(t testing.TB) *uiHost {
 // does.
 func uiBuildAddon(t testing.TB, root string) {
 	t.Helper()
-	dir := filepath.Join(root, devhost.AddonID)
+	dir := filepath.Join(root, addonID)
 	require.NoError(t, os.MkdirAll(dir, 0o755))
-	exe := filepath.Join(dir, devhost.AddonID)
+	exe := filepath.Join(dir, addonID)
 	goTool := "go"
 	if p, err := exec.LookPath("go"); err == nil {
 		goTool = p
@@ -155,7 +174,7 @@ type uiAPIAnswer struct {
 // (header name → value), and decodes the result.
 func (h *uiHost) uiPost(t *testing.T, action, body string, headers map[string]string) uiAPIAnswer {
 	t.Helper()
-	req, err := http.NewRequest(http.MethodPost, h.URL+"/api/plugins/"+devhost.AddonID+"/actions/"+action, strings.NewReader(body))
+	req, err := http.NewRequest(http.MethodPost, h.URL+"/api/plugins/"+addonID+"/actions/"+action, strings.NewReader(body))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/json")
 	for k, v := range headers {
@@ -192,11 +211,11 @@ func (h *uiHost) uiGet(t *testing.T, path string) (int, string) {
 }
 
 // uiState is GET /api/plugins/object-storage/state, decoded.
-func (h *uiHost) uiState(t *testing.T) devhost.StorageState {
+func (h *uiHost) uiState(t *testing.T) addon.StateDocument {
 	t.Helper()
-	status, body := h.uiGet(t, "/api/plugins/"+devhost.AddonID+"/state")
+	status, body := h.uiGet(t, "/api/plugins/"+addonID+"/state")
 	require.Equal(t, http.StatusOK, status, body)
-	var st devhost.StorageState
+	var st addon.StateDocument
 	require.NoError(t, json.Unmarshal([]byte(body), &st), body)
 	require.Empty(t, st.Problems, "the state has problems")
 	return st

@@ -21,6 +21,7 @@ import (
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
 	"github.com/quazzar/object-storage/internal/caddytest"
 	"github.com/quazzar/object-storage/internal/testkit"
+	"github.com/quazzar/object-storage/plugin/addon"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -49,7 +50,7 @@ func baAction(t *testing.T, s *devhost.Server, action string, input any) (int, s
 	t.Helper()
 	body, err := json.Marshal(input)
 	require.NoError(t, err)
-	resp, err := http.Post(s.PanelURL()+"/api/plugins/"+devhost.AddonID+"/actions/"+action, "application/json", bytes.NewReader(body))
+	resp, err := http.Post(s.PanelURL()+"/api/plugins/"+addonID+"/actions/"+action, "application/json", bytes.NewReader(body))
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	var res shared.ActionResult
@@ -67,13 +68,13 @@ func baOK(t *testing.T, s *devhost.Server, action string, input any) shared.Acti
 }
 
 // baState is GET /api/plugins/object-storage/state.
-func baState(t *testing.T, s *devhost.Server) devhost.StorageState {
+func baState(t *testing.T, s *devhost.Server) addon.StateDocument {
 	t.Helper()
-	resp, err := http.Get(s.PanelURL() + "/api/plugins/" + devhost.AddonID + "/state")
+	resp, err := http.Get(s.PanelURL() + "/api/plugins/" + addonID + "/state")
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	require.Equal(t, http.StatusOK, resp.StatusCode)
-	var st devhost.StorageState
+	var st addon.StateDocument
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&st))
 	return st
 }

@@ -2,9 +2,6 @@ package devhost
 
 import (
 	"context"
-	"encoding/json"
-	"net/http"
-	"time"
 
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
@@ -42,68 +39,18 @@ func (l liveProvider) Page(ctx context.Context, req shared.PageRequest) (shared.
 	return c.Page(ctx, req)
 }
 
+func (l liveProvider) State(ctx context.Context, req shared.StateRequest) (shared.StateResponse, error) {
+	c, err := l.p.Client()
+	if err != nil {
+		return shared.StateResponse{}, err
+	}
+	return c.State(ctx, req)
+}
+
 func (l liveProvider) Action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
 	c, err := l.p.Client()
 	if err != nil {
 		return shared.ActionResult{}, err
 	}
 	return c.Action(ctx, req)
-}
-
-// StorageState is what GET /api/plugins/{id}/state answers: the data the
-// page shows, as JSON, never a secret.
-type StorageState struct {
-	Status   shared.Status   `json:"status"`
-	Endpoint shared.Endpoint `json:"endpoint"`
-	Buckets  []shared.Bucket `json:"buckets"`
-	LastScan time.Time       `json:"last_scan,omitzero"`
-	Keys     []shared.Key    `json:"keys"`
-	// Problems says what could not be read (MinIO not running).
-	Problems []string `json:"problems,omitempty"`
-}
-
-// stateHandler serves GET /api/plugins/{id}/state for plugins that
-// provide storage.
-func stateHandler(host *launcher.Host, timeout time.Duration) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := r.PathValue("id")
-		p, ok := host.Plugin(id)
-		if !ok || !p.Manifest().Offers(manifest.ProvidesStorage) {
-			writeJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound, Message: "no storage plugin " + id + " is loaded"})
-			return
-		}
-		c, err := p.Client()
-		if err != nil {
-			e := shared.AsError(err)
-			writeJSON(w, panel.StatusOf(e.Code), shared.ActionResult{Code: e.Code, Message: e.Message})
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), timeout)
-		defer cancel()
-		var st StorageState
-		if st.Status, err = c.Status(ctx, shared.StatusRequest{}); err != nil {
-			e := shared.AsError(err)
-			writeJSON(w, panel.StatusOf(e.Code), shared.ActionResult{Code: e.Code, Message: e.Message})
-			return
-		}
-		st.Endpoint, _ = c.Endpoint(ctx, shared.EndpointRequest{})
-		st.Buckets, st.Keys = []shared.Bucket{}, []shared.Key{}
-		if bs, err := c.ListBuckets(ctx, shared.ListBucketsRequest{}); err != nil {
-			st.Problems = append(st.Problems, "buckets: "+err.Error())
-		} else {
-			st.Buckets, st.LastScan = bs.Buckets, bs.LastScan
-		}
-		if ks, err := c.ListKeys(ctx, shared.ListKeysRequest{}); err != nil {
-			st.Problems = append(st.Problems, "keys: "+err.Error())
-		} else {
-			st.Keys = ks.Keys
-		}
-		writeJSON(w, http.StatusOK, st)
-	})
-}
-
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
 }

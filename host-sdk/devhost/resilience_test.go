@@ -18,7 +18,6 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
-	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
 	"github.com/quazzar/object-storage/internal/testkit"
@@ -34,7 +33,7 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	h := uiStartHost(t)
 	ctx := context.Background()
 	addon := func() *shared.PluginClient {
-		p, ok := h.Host.Plugin(devhost.AddonID)
+		p, ok := h.Host.Plugin(addonID)
 		require.True(t, ok)
 		c, err := p.Client()
 		require.NoError(t, err)
@@ -91,7 +90,7 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	adopted := func(why string) {
 		t.Helper()
 		require.Eventually(t, func() bool {
-			p, _ := h.Host.Plugin(devhost.AddonID)
+			p, _ := h.Host.Plugin(addonID)
 			c, err := p.Client()
 			if err != nil {
 				return false
@@ -102,7 +101,7 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	}
 
 	// 1. The add-on is killed: the host restarts it and it adopts MinIO.
-	p, _ := h.Host.Plugin(devhost.AddonID)
+	p, _ := h.Host.Plugin(addonID)
 	oldPID := p.Info().PID
 	require.NoError(t, syscall.Kill(oldPID, syscall.SIGKILL))
 	require.Eventually(t, func() bool {
@@ -112,9 +111,9 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	adopted("after the add-on was killed")
 
 	// 2. The add-on is upgraded: a new build, a new version.
-	next := filepath.Join(t.TempDir(), devhost.AddonID)
+	next := filepath.Join(t.TempDir(), addonID)
 	require.NoError(t, os.MkdirAll(next, 0o755))
-	exe := filepath.Join(next, devhost.AddonID)
+	exe := filepath.Join(next, addonID)
 	build := exec.Command("go", "build", "-trimpath", "-o", exe, "./cmd/object-storage")
 	build.Dir = testkit.ModuleRoot()
 	out, err := build.CombinedOutput()
@@ -130,10 +129,10 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	require.NoError(t, err)
 	require.NoError(t, os.WriteFile(man, b, 0o644))
 	// A tampered build is refused before anything stops.
-	bad := filepath.Join(t.TempDir(), devhost.AddonID)
+	bad := filepath.Join(t.TempDir(), addonID)
 	require.NoError(t, os.MkdirAll(bad, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(bad, manifest.FileName), b, 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(bad, devhost.AddonID), []byte("#!/bin/sh\necho tampered\n"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(bad, addonID), []byte("#!/bin/sh\necho tampered\n"), 0o755))
 	_, err = h.Host.Upgrade(ctx, bad)
 	require.ErrorContains(t, err, "running version is untouched")
 	require.Equal(t, launcher.StateRunning, p.Info().State)

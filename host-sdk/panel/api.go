@@ -40,6 +40,41 @@ func (h *Handler) loadPage(w http.ResponseWriter, r *http.Request) (Plugin, shar
 	return p, page, true
 }
 
+// serveState answers GET /api/plugins/{id}/state: the plugin's own JSON
+// document of what its page shows (PageProvider.State), with the query's
+// parameters passed on.
+func (h *Handler) serveState(w http.ResponseWriter, r *http.Request) {
+	p, ok := h.lookup(w, r)
+	if !ok {
+		return
+	}
+	if p.Provider == nil {
+		writeJSON(w, http.StatusServiceUnavailable, shared.ActionResult{Code: shared.CodeUnavailable,
+			Message: fmt.Sprintf("plugin %q is not running: start it (or check the host's log for why it stopped)", p.ID)})
+		return
+	}
+	query := map[string]string{}
+	for k, v := range r.URL.Query() {
+		query[k] = v[0]
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), h.opts.CallTimeout)
+	defer cancel()
+	res, err := p.Provider.State(ctx, shared.StateRequest{Query: query})
+	if err != nil {
+		out, status := errorResult(err)
+		writeJSON(w, status, out)
+		return
+	}
+	if !json.Valid(res.Document) {
+		writeJSON(w, http.StatusBadGateway, shared.ActionResult{Code: shared.CodeInternal,
+			Message: fmt.Sprintf("plugin %q answered its state with invalid JSON", p.ID)})
+		return
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(bytes.TrimSpace(res.Document), '\n'))
+}
+
 // serveFragment answers GET /api/plugins/{id}/fragment: the page's content
 // as HTML, which the page swaps in when it refreshes. Errors are JSON, so
 // that the page keeps what it shows and says why it could not refresh.

@@ -8,6 +8,7 @@
 //	GET  /api/plugins/{id}/page              the page's UI schema as JSON
 //	POST /api/plugins/{id}/actions/{action}  JSON input → JSON shared.ActionResult
 //	GET  /api/plugins/{id}/fragment          the page's content as HTML (used by the page to refresh)
+//	GET  /api/plugins/{id}/state             the page's data as the plugin's own JSON document
 //	GET  /_panel/assets/...                  the embedded CSS and JavaScript
 //
 // Every error answer of the API is a JSON shared.ActionResult with ok false,
@@ -145,6 +146,7 @@ func New(reg Registry, opts Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /{$}", h.serveHome)
 	h.mux.HandleFunc("GET /api/plugins/{id}/page", h.servePageJSON)
 	h.mux.HandleFunc("GET /api/plugins/{id}/fragment", h.serveFragment)
+	h.mux.HandleFunc("GET /api/plugins/{id}/state", h.serveState)
 	h.mux.HandleFunc("POST /api/plugins/{id}/actions/{action}", h.serveAction)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound,

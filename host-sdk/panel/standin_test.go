@@ -152,6 +152,14 @@ func standInPage(refresh int, buckets []standInBucket, keys []standInKey) shared
 
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
+// State answers the stand-in's buckets and keys as its own JSON document.
+func (s *standIn) State(ctx context.Context, req shared.StateRequest) (shared.StateResponse, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, err := json.Marshal(map[string]any{"buckets": s.buckets, "keys": s.keys, "query": req.Query})
+	return shared.StateResponse{Document: b}, err
+}
+
 func (s *standIn) Action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

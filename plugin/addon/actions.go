@@ -14,10 +14,10 @@ import (
 	"github.com/quazzar/object-storage/shared"
 )
 
-// State gathers what the page shows: status, endpoint, buckets with usage,
-// keys without secrets. What cannot be read (MinIO down) becomes a
+// gather collects what the page shows: status, endpoint, buckets with
+// usage, keys without secrets. What cannot be read (MinIO down) becomes a
 // problem line, not a failure.
-func (a *Addon) State(ctx context.Context) page.State {
+func (a *Addon) gather(ctx context.Context) page.State {
 	st, _ := a.Status(ctx, shared.StatusRequest{})
 	ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
 	s := page.State{Status: st, Endpoint: ep, Now: time.Now()}
@@ -27,7 +27,7 @@ func (a *Addon) State(ctx context.Context) page.State {
 	if bs, err := a.ListBuckets(ctx, shared.ListBucketsRequest{}); err != nil {
 		s.Problems = append(s.Problems, "Buckets cannot be listed right now: "+err.Error())
 	} else {
-		s.Buckets = bs.Buckets
+		s.Buckets, s.LastScan = bs.Buckets, bs.LastScan
 	}
 	if ks, err := a.ListKeys(ctx, shared.ListKeysRequest{}); err != nil {
 		s.Problems = append(s.Problems, "Access keys cannot be listed right now: "+err.Error())
@@ -39,7 +39,40 @@ func (a *Addon) State(ctx context.Context) page.State {
 
 // Page builds the page from live state.
 func (a *Addon) Page(ctx context.Context, req shared.PageRequest) (shared.Page, error) {
-	return page.Build(a.State(ctx)), nil
+	return page.Build(a.gather(ctx)), nil
+}
+
+// StateDocument is the add-on's answer to the host's
+// GET /api/plugins/object-storage/state: what the page shows, as JSON,
+// never a secret.
+type StateDocument struct {
+	Status   shared.Status   `json:"status"`
+	Endpoint shared.Endpoint `json:"endpoint"`
+	Buckets  []shared.Bucket `json:"buckets"`
+	LastScan time.Time       `json:"last_scan,omitzero"`
+	Keys     []shared.Key    `json:"keys"`
+	// Problems says what could not be read (MinIO not running).
+	Problems []string `json:"problems,omitempty"`
+}
+
+// State answers the page's data as a StateDocument.
+func (a *Addon) State(ctx context.Context, req shared.StateRequest) (shared.StateResponse, error) {
+	s := a.gather(ctx)
+	doc := StateDocument{
+		Status: s.Status, Endpoint: s.Endpoint, LastScan: s.LastScan, Problems: s.Problems,
+		Buckets: s.Buckets, Keys: s.Keys,
+	}
+	if doc.Buckets == nil {
+		doc.Buckets = []shared.Bucket{}
+	}
+	if doc.Keys == nil {
+		doc.Keys = []shared.Key{}
+	}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		return shared.StateResponse{}, shared.Errorf(shared.CodeInternal, "encode the page's state: %w", err)
+	}
+	return shared.StateResponse{Document: b}, nil
 }
 
 // Action inputs, as the page (and the host's JSON API) send them.

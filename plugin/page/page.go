@@ -27,6 +27,8 @@ type State struct {
 	Status   shared.Status
 	Endpoint shared.Endpoint
 	Buckets  []shared.Bucket
+	// LastScan is the time of the usage scan the figures come from.
+	LastScan time.Time
 	Keys     []shared.Key
 	// Errors met while gathering state (e.g. MinIO not answering), shown as
 	// notices; never secrets.

@@ -62,6 +62,21 @@ func Defaults() Settings {
 	}
 }
 
+// UnderFolder returns the defaults with the add-on's data (<dir>/objects),
+// env file (<dir>/minio.env) and own state (<dir>/object-storage) under
+// one folder, made absolute: how a development host lays them out.
+func UnderFolder(dir string) (Settings, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return Settings{}, fmt.Errorf("state folder %q: %w", dir, err)
+	}
+	s := Defaults()
+	s.DataDir = filepath.Join(abs, "objects")
+	s.EnvFile = filepath.Join(abs, "minio.env")
+	s.StateDir = filepath.Join(abs, "object-storage")
+	return s, nil
+}
+
 // ScannerSpeeds are the values MinIO's scanner "speed" takes.
 var ScannerSpeeds = []string{"fastest", "fast", "default", "slow", "slowest"}
 
