@@ -190,6 +190,12 @@ type ActionRequest struct {
 type ActionResult struct {
 	OK          bool              `json:"ok"`
 	Message     string            `json:"message,omitempty"`
+	// FieldErrors maps an input field to what is wrong with it, so that
+	// the panel shows each message under its field. It is a map, not one
+	// field, because the wire format is the panel's and any plugin's: a
+	// plugin may report several fields at once. A shared.Error names one
+	// field, so a failed action built from one (the object-storage
+	// add-on checks fields in order and stops at the first) has one entry.
 	FieldErrors map[string]string `json:"field_errors,omitempty"`
 	// Code is the error code of a failed action.
 	Code Code `json:"code,omitempty"`
