@@ -249,6 +249,7 @@ func (a *Addon) wire(ctx context.Context) error {
 		}
 	}
 	go svc.usage.Run(loopCtx)
+	go svc.keys.Run(loopCtx, func() time.Duration { a.mu.Lock(); defer a.mu.Unlock(); return a.set.UsageInterval }, a.log.Named("keys"))
 	go a.refreshVisibility(loopCtx, svc)
 	a.mu.Lock()
 	a.svc = svc
@@ -492,11 +493,7 @@ func (a *Addon) ListKeys(ctx context.Context, req shared.ListKeysRequest) (share
 	if err != nil {
 		return shared.ListKeysResponse{}, err
 	}
-	ks, err := svc.keys.List(ctx)
-	if err != nil {
-		return shared.ListKeysResponse{}, err
-	}
-	return shared.ListKeysResponse{Keys: ks}, nil
+	return svc.keys.List(ctx)
 }
 
 func (a *Addon) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (shared.CreateKeyResponse, error) {
