@@ -236,6 +236,10 @@ type ListKeysRequest struct{}
 
 type ListKeysResponse struct {
 	Keys []Key `json:"keys"`
+	// AsOf is when the list was read from MinIO; keys made or revoked
+	// through the add-on since then are in it, others show within one
+	// usage interval.
+	AsOf time.Time `json:"as_of,omitzero"`
 }
 
 type CreateKeyRequest struct {

@@ -32,7 +32,7 @@ func (a *Addon) gather(ctx context.Context) page.State {
 	if ks, err := a.ListKeys(ctx, shared.ListKeysRequest{}); err != nil {
 		s.Problems = append(s.Problems, "Access keys cannot be listed right now: "+err.Error())
 	} else {
-		s.Keys = ks.Keys
+		s.Keys, s.KeysAsOf = ks.Keys, ks.AsOf
 	}
 	return s
 }

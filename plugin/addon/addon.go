@@ -223,11 +223,7 @@ func (a *Addon) ListKeys(ctx context.Context, req shared.ListKeysRequest) (share
 	if err != nil {
 		return shared.ListKeysResponse{}, err
 	}
-	ks, err := svc.keys.List(ctx)
-	if err != nil {
-		return shared.ListKeysResponse{}, err
-	}
-	return shared.ListKeysResponse{Keys: ks}, nil
+	return svc.keys.List(ctx)
 }
 
 func (a *Addon) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (shared.CreateKeyResponse, error) {

@@ -292,6 +292,7 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 		}
 	}
 	go svc.usage.Run(loopCtx)
+	go svc.keys.Run(loopCtx, func() time.Duration { return c.settings().UsageInterval }, c.log.Named("keys"))
 	return svc, nil
 }
 

@@ -6,9 +6,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 	"time"
+
+	"github.com/hashicorp/go-hclog"
 
 	"github.com/quazzar/object-storage/plugin/atomicfile"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
@@ -19,19 +20,25 @@ import (
 // secret is in the create reply only. It remembers, in a file of the state
 // dir, each of its keys' creation time and embedded policy (MinIO's list
 // reports neither, and reading a policy costs an encrypted call; the add-on
-// never changes one), so that a restarted add-on lists 200 keys at once;
-// which keys exist always comes from MinIO.
+// never changes one), so that a restarted add-on lists 200 keys at once.
+//
+// The list itself is cached: reading it from MinIO is an encrypted admin
+// call (tens of milliseconds of argon2id on both sides). The first List
+// reads it; Run re-reads it on an interval, so that keys made or revoked
+// elsewhere show within one interval; the add-on's own creates and
+// revokes change the cache at once, and a refresh that read MinIO before
+// one of them never undoes it, so a key revoked here is never listed again.
 type Manager struct {
 	admin    *minioadmin.Client
 	metaPath string
 
-	createMu sync.Mutex // serialises name checks with creation
+	createMu  sync.Mutex // serialises name checks with creation
+	refreshMu sync.Mutex // one read of the list from MinIO at a time
 
 	mu       sync.Mutex
 	created  map[string]time.Time // access key -> creation time
 	policies map[string]string    // access key -> embedded policy
-	names    map[string]string    // name -> access key, of managed keys, as last listed
-	listed   bool
+	cache    keyCache
 }
 
 // New returns a manager; stateDir holds keys.json.
@@ -41,7 +48,7 @@ func New(admin *minioadmin.Client, stateDir string) (*Manager, error) {
 		metaPath: filepath.Join(stateDir, "keys.json"),
 		created:  map[string]time.Time{},
 		policies: map[string]string{},
-		names:    map[string]string{},
+		cache:    newKeyCache(),
 	}
 	b, err := os.ReadFile(m.metaPath)
 	switch {
@@ -123,43 +130,43 @@ func (m *Manager) Create(ctx context.Context, req shared.CreateKeyRequest) (shar
 		return shared.CreateKeyResponse{}, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
+	kind := shared.PolicyInherited
+	if policy != "" {
+		kind = shared.PolicyCustom
+	}
+	key := shared.Key{
+		Name: req.Name, AccessKey: creds.AccessKey, Description: req.Description,
+		PolicyKind: kind, Policy: policy, Expiry: creds.Expiration, Status: minioadmin.StatusOn,
+		CreatedAt: now, Managed: true,
+	}
 	m.mu.Lock()
 	m.created[creds.AccessKey] = now
 	m.policies[creds.AccessKey] = policy
-	m.names[req.Name] = creds.AccessKey
+	m.cache.put(key)
 	err = m.saveLocked()
 	m.mu.Unlock()
 	if err != nil {
 		return shared.CreateKeyResponse{}, err
 	}
-	kind := shared.PolicyInherited
-	if policy != "" {
-		kind = shared.PolicyCustom
-	}
-	return shared.CreateKeyResponse{
-		Key: shared.Key{
-			Name: req.Name, AccessKey: creds.AccessKey, Description: req.Description,
-			PolicyKind: kind, Policy: policy, Expiry: creds.Expiration, Status: minioadmin.StatusOn,
-			CreatedAt: now, Managed: true,
-		},
-		SecretKey: creds.SecretKey,
-	}, nil
+	return shared.CreateKeyResponse{Key: key, SecretKey: creds.SecretKey}, nil
 }
 
 // checkNameFree refuses a name already used by one of the add-on's keys.
-// A name seen in the cache is checked against MinIO again, so that a key
-// revoked elsewhere frees its name.
+// A name taken in the cache is checked against MinIO again, so that a key
+// revoked elsewhere frees its name at once.
 func (m *Manager) checkNameFree(ctx context.Context, name string) error {
+	if err := m.fill(ctx); err != nil {
+		return err
+	}
 	m.mu.Lock()
-	_, taken := m.names[name]
-	listed := m.listed
+	taken := m.cache.managedName(name)
 	m.mu.Unlock()
-	if !listed || taken {
-		if _, err := m.List(ctx); err != nil {
+	if taken {
+		if err := m.Refresh(ctx); err != nil {
 			return err
 		}
 		m.mu.Lock()
-		_, taken = m.names[name]
+		taken = m.cache.managedName(name)
 		m.mu.Unlock()
 	}
 	if taken {
@@ -171,12 +178,72 @@ func (m *Manager) checkNameFree(ctx context.Context, name string) error {
 }
 
 // List returns every service account of the root user, the add-on's and
-// others', without secrets. Which keys exist comes from MinIO on every
-// call, so a revoked key is never listed.
-func (m *Manager) List(ctx context.Context) ([]shared.Key, error) {
+// others', without secrets, from the cache; the first call reads MinIO.
+// AsOf is when the list was last read from MinIO; the add-on's own
+// creates and revokes since then are in it.
+func (m *Manager) List(ctx context.Context) (shared.ListKeysResponse, error) {
+	if err := m.fill(ctx); err != nil {
+		return shared.ListKeysResponse{}, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return shared.ListKeysResponse{Keys: m.cache.sorted(), AsOf: m.cache.asOf}, nil
+}
+
+// fill reads the list from MinIO unless it is cached already.
+func (m *Manager) fill(ctx context.Context) error {
+	m.mu.Lock()
+	filled := !m.cache.asOf.IsZero()
+	m.mu.Unlock()
+	if filled {
+		return nil
+	}
+	m.refreshMu.Lock()
+	defer m.refreshMu.Unlock()
+	m.mu.Lock()
+	filled = !m.cache.asOf.IsZero() // filled by another caller meanwhile
+	m.mu.Unlock()
+	if filled {
+		return nil
+	}
+	return m.refreshLocked(ctx)
+}
+
+// Refresh reads the list from MinIO now.
+func (m *Manager) Refresh(ctx context.Context) error {
+	m.refreshMu.Lock()
+	defer m.refreshMu.Unlock()
+	return m.refreshLocked(ctx)
+}
+
+// Run refreshes the list at once, then every interval() until ctx ends,
+// so that keys made or revoked elsewhere (console, mc) show within one
+// interval. A failed refresh keeps the previous list (its AsOf says how
+// old it is) and is tried again next interval.
+func (m *Manager) Run(ctx context.Context, interval func() time.Duration, log hclog.Logger) {
+	for {
+		if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
+			log.Warn("access key list refresh failed; listing the last one read", "error", err)
+		}
+		t := time.NewTimer(interval())
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// refreshLocked reads the list; the caller holds refreshMu.
+func (m *Manager) refreshLocked(ctx context.Context) error {
+	m.mu.Lock()
+	since := m.cache.seq
+	m.mu.Unlock()
+	asOf := time.Now()
 	accounts, err := m.admin.ListServiceAccounts(ctx, "")
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// Embedded policies not cached yet (keys made elsewhere, or before a
 	// restart) are read once each.
@@ -189,11 +256,17 @@ func (m *Manager) List(ctx context.Context) ([]shared.Key, error) {
 	}
 	m.mu.Unlock()
 	m.fetchPolicies(ctx, missing)
+	m.install(since, asOf, accounts)
+	return nil
+}
 
+// install replaces the cached list with accounts, read from MinIO at asOf
+// when the cache's change count was since; the add-on's own changes made
+// after since are applied on top.
+func (m *Manager) install(since uint64, asOf time.Time, accounts []minioadmin.ServiceAccount) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	names := map[string]string{}
-	out := make([]shared.Key, 0, len(accounts))
+	keys := make(map[string]shared.Key, len(accounts))
 	for _, a := range accounts {
 		k := shared.Key{
 			Name: a.Name, AccessKey: a.AccessKey, Description: a.Description,
@@ -204,23 +277,9 @@ func (m *Manager) List(ctx context.Context) ([]shared.Key, error) {
 			k.PolicyKind = shared.PolicyCustom
 			k.Policy = m.policies[a.AccessKey]
 		}
-		if k.Managed && a.Name != "" {
-			names[a.Name] = a.AccessKey
-		}
-		out = append(out, k)
+		keys[a.AccessKey] = k
 	}
-	m.names = names
-	m.listed = true
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Managed != out[j].Managed {
-			return out[i].Managed
-		}
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
-		}
-		return out[i].AccessKey < out[j].AccessKey
-	})
-	return out, nil
+	m.cache.replace(since, asOf, keys)
 }
 
 func (m *Manager) fetchPolicies(ctx context.Context, accessKeys []string) {
@@ -258,21 +317,19 @@ func (m *Manager) Revoke(ctx context.Context, accessKey string) error {
 		return &shared.Error{Code: shared.CodePermission, Field: "access_key",
 			Message: "key " + accessKey + " was not created by Cloud OS: manage it in the MinIO console"}
 	}
-	if err := m.admin.DeleteServiceAccount(ctx, accessKey); err != nil {
-		if errors.Is(err, shared.ErrNotFound) {
-			return &shared.Error{Code: shared.CodeNotFound, Field: "access_key", Message: "there is no key " + accessKey + ": it may have been revoked already"}
-		}
+	err := m.admin.DeleteServiceAccount(ctx, accessKey)
+	if err != nil && !errors.Is(err, shared.ErrNotFound) {
 		return err
 	}
+	// Gone from MinIO, by this call or before it: gone from the list.
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	m.cache.remove(accessKey)
+	if err != nil {
+		return &shared.Error{Code: shared.CodeNotFound, Field: "access_key", Message: "there is no key " + accessKey + ": it may have been revoked already"}
+	}
 	delete(m.created, accessKey)
 	delete(m.policies, accessKey)
-	for n, ak := range m.names {
-		if ak == accessKey {
-			delete(m.names, n)
-		}
-	}
 	return m.saveLocked()
 }
 

@@ -30,6 +30,8 @@ type State struct {
 	// LastScan is the time of the usage scan the figures come from.
 	LastScan time.Time
 	Keys     []shared.Key
+	// KeysAsOf is when the key list was read from MinIO.
+	KeysAsOf time.Time
 	// Errors met while gathering state (e.g. MinIO not answering), shown as
 	// notices; never secrets.
 	Problems []string
@@ -211,7 +213,7 @@ func keysSection(s State) shared.Section {
 	}
 	return shared.Section{
 		ID: "keys", Kind: shared.SectionTable, Title: "Access keys",
-		Description: "Each key is a stand-alone credential pair you give to one app. When that app is decommissioned, revoke its key without touching anyone else's.",
+		Description: "Each key is a stand-alone credential pair you give to one app. When that app is decommissioned, revoke its key without touching anyone else's. As of " + formatTime(s.KeysAsOf) + ".",
 		Table:       t,
 	}
 }
