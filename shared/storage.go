@@ -208,12 +208,19 @@ type DeleteBucketResponse struct {
 
 // ---- access keys ----
 
-// KeyPolicy says whether a key has its own policy or inherits its parent's.
+// KeyPolicy says what a key may do.
 type KeyPolicy string
 
 const (
+	// PolicyInherited: no policy of its own, so the key has the root
+	// user's full permissions, administering the server included: an
+	// administrator key.
 	PolicyInherited KeyPolicy = "inherited"
-	PolicyCustom    KeyPolicy = "custom"
+	// PolicyAllBuckets: the default of a key made without a policy: full
+	// S3 access to every bucket, and nothing else (no administration).
+	PolicyAllBuckets KeyPolicy = "all_buckets"
+	// PolicyCustom: an IAM policy given at creation.
+	PolicyCustom KeyPolicy = "custom"
 )
 
 // Key is an access key as listed: never a secret.
@@ -223,13 +230,25 @@ type Key struct {
 	Description string    `json:"description,omitempty"`
 	PolicyKind  KeyPolicy `json:"policy_kind"`
 	// Policy is the key's own IAM policy JSON, empty when inherited.
-	Policy    string    `json:"policy,omitempty"`
+	Policy string `json:"policy,omitempty"`
+	// Admin is true when the key can administer the server (MinIO's admin
+	// API: users, keys, configuration): an administrator key, or a key
+	// whose policy grants administrative actions.
+	Admin     bool      `json:"admin"`
 	Expiry    time.Time `json:"expiry,omitzero"`
 	Status    string    `json:"status"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
-	// Managed is false for service accounts the add-on did not create; they
-	// are listed but cannot be revoked through the add-on.
+	// Managed is false for keys created outside this page (the console,
+	// mc, another key); the page can still revoke them.
 	Managed bool `json:"managed"`
+	// FirstSeen is, for a key created outside this page, when the add-on
+	// first listed it (MinIO does not say when a key was made).
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	// MayHaveCreated lists, for an administrator key, the keys created
+	// outside this page after it was made. MinIO records the root user as
+	// the parent of every key an administrator key makes, not the key
+	// itself, so these are the keys it could have made.
+	MayHaveCreated []string `json:"may_have_created,omitempty"`
 }
 
 type ListKeysRequest struct{}
@@ -245,9 +264,14 @@ type ListKeysResponse struct {
 type CreateKeyRequest struct {
 	Name        string `json:"name"`
 	Description string `json:"description,omitempty"`
-	// Policy is an IAM policy JSON document; empty inherits the root
-	// user's permissions.
+	// Policy is an IAM policy JSON document. Empty gives full S3 access to
+	// every bucket and no administration (PolicyAllBuckets).
 	Policy string `json:"policy,omitempty"`
+	// Admin asks for an administrator key: no policy of its own, the root
+	// user's full permissions, administering the server included. Only the
+	// node owner's page may ask for one: the host refuses it from another
+	// plugin, and a Policy must then be empty.
+	Admin bool `json:"admin,omitempty"`
 	// Expiry, when set, must be between 15 minutes and 365 days from now.
 	Expiry time.Time `json:"expiry,omitzero"`
 }
@@ -260,10 +284,15 @@ type CreateKeyResponse struct {
 
 type RevokeKeyRequest struct {
 	AccessKey string `json:"access_key"`
+	// AlsoRevoke are further keys to revoke with it (the keys an
+	// administrator key may have created, as the page offers them).
+	AlsoRevoke []string `json:"also_revoke,omitempty"`
 }
 
 type RevokeKeyResponse struct {
 	AccessKey string `json:"access_key"`
+	// Revoked lists every key revoked by the call, AccessKey first.
+	Revoked []string `json:"revoked"`
 }
 
 // ---- exposure ----

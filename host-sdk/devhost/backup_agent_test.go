@@ -216,7 +216,7 @@ func TestBackupAgentEndToEnd(t *testing.T) {
 	st := baWaitRunning(t, s)
 	ctx := context.Background()
 
-	lines := baAgentDetail(t, s, 5)
+	lines := baAgentDetail(t, s, 7)
 	p, _ := s.Host.Plugin(baBackupAgent.id)
 	c, err := p.Client()
 	require.NoError(t, err)
@@ -296,6 +296,8 @@ func TestBackupAgentEndToEnd(t *testing.T) {
 		{"probe not-loaded: ", `not_enabled: no plugin "no-such-plugin" is loaded on this node`},
 		{"probe not-storage: ", `not_enabled: plugin "backup-agent" does not provide object storage`},
 		{"probe host-only-method: ", "permission_denied: plugin backup-agent may not call Action on another plugin"},
+		{"probe admin-key: ", "permission_denied: plugin backup-agent may not create an administrator key: only the node owner can, on the Object Storage page; ask for a key with an S3 policy instead"},
+		{"probe admin-policy: ", "permission_denied: plugin backup-agent may not create a key that can administer the server: ask for a key with an S3 policy (or none, for S3 access to every bucket); only the node owner can make administrator keys, on the Object Storage page"},
 	}
 	for _, c := range cases {
 		require.Equal(t, c.prefix+c.want, baLine(t, lines, c.prefix))

@@ -5,6 +5,7 @@ package hostapi
 
 import (
 	"context"
+	"encoding/json"
 
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
@@ -48,6 +49,9 @@ func (b *Backend) Forward(ctx context.Context, caller, target, method string, bo
 	if !p.Manifest().Offers(manifest.ProvidesStorage) {
 		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q does not provide object storage", target)
 	}
+	if err := checkForwarded(caller, method, body); err != nil {
+		return nil, err
+	}
 	client, err := p.Client()
 	if err != nil {
 		return nil, shared.Errorf(shared.CodeNotEnabled, "%v", err)
@@ -56,3 +60,20 @@ func (b *Backend) Forward(ctx context.Context, caller, target, method string, bo
 }
 
 var _ shared.HostAPIBackend = (*Backend)(nil)
+
+// checkForwarded is what the host refuses on a plugin's behalf whatever
+// the target says: an administrator key is for the node owner's page only.
+func checkForwarded(caller, method string, body []byte) error {
+	if method != "CreateKey" {
+		return nil
+	}
+	var req shared.CreateKeyRequest
+	if err := json.Unmarshal(body, &req); err != nil {
+		return shared.Errorf(shared.CodeInvalidArgument, "malformed CreateKey request: %v", err)
+	}
+	if req.Admin {
+		return shared.Errorf(shared.CodePermission,
+			"plugin %s may not create an administrator key: only the node owner can, on the Object Storage page; ask for a key with an S3 policy instead", caller)
+	}
+	return nil
+}

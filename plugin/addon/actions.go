@@ -95,9 +95,11 @@ type (
 		Description string `json:"description"`
 		Policy      string `json:"policy"`
 		Expiry      string `json:"expiry"`
+		Admin       bool   `json:"admin"`
 	}
 	revokeKeyInput struct {
-		AccessKey string `json:"access_key"`
+		AccessKey  string   `json:"access_key"`
+		AlsoRevoke []string `json:"also_revoke"`
 	}
 	exposeInput struct {
 		Domain string `json:"domain"`
@@ -203,7 +205,7 @@ func (a *Addon) createKeyAction(ctx context.Context, in createKeyInput) (shared.
 	if err != nil {
 		return shared.ActionResult{}, err
 	}
-	r, err := a.CreateKey(ctx, shared.CreateKeyRequest{Name: strings.TrimSpace(in.Name), Description: in.Description, Policy: in.Policy, Expiry: exp})
+	r, err := a.CreateKey(ctx, shared.CreateKeyRequest{Name: strings.TrimSpace(in.Name), Description: in.Description, Policy: in.Policy, Expiry: exp, Admin: in.Admin})
 	if err != nil {
 		return shared.ActionResult{}, err
 	}
@@ -218,10 +220,15 @@ func (a *Addon) createKeyAction(ctx context.Context, in createKeyInput) (shared.
 }
 
 func (a *Addon) revokeKeyAction(ctx context.Context, in revokeKeyInput) (shared.ActionResult, error) {
-	if _, err := a.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: strings.TrimSpace(in.AccessKey)}); err != nil {
-		return shared.ActionResult{}, err
+	r, err := a.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: strings.TrimSpace(in.AccessKey), AlsoRevoke: in.AlsoRevoke})
+	if err != nil {
+		return shared.ActionResult{Refresh: len(r.Revoked) > 0}, err
 	}
-	return shared.ActionResult{Message: fmt.Sprintf("Access key %s revoked.", in.AccessKey), Refresh: true}, nil
+	msg := fmt.Sprintf("Access key %s revoked.", r.AccessKey)
+	if len(r.Revoked) > 1 {
+		msg = fmt.Sprintf("Access keys %s revoked.", strings.Join(r.Revoked, ", "))
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
 }
 
 func (a *Addon) exposeAction(ctx context.Context, in exposeInput) (shared.ActionResult, error) {

@@ -7,6 +7,7 @@ package addon
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -226,8 +227,16 @@ func (a *Addon) ListKeys(ctx context.Context, req shared.ListKeysRequest) (share
 	return svc.keys.List(ctx)
 }
 
+// CreateKey makes an access key and returns its secret, once. Another
+// plugin (a call the host forwards, with the caller's id) can never make an
+// administrator key, nor one whose policy reaches beyond S3: the host
+// refuses the first, and the add-on checks both again.
 func (a *Addon) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (shared.CreateKeyResponse, error) {
-	if err := validateKeyRequest(req); err != nil {
+	if caller := shared.CallerOf(ctx); caller != "" && (req.Admin || keys.GrantsAdmin(req.Policy)) {
+		return shared.CreateKeyResponse{}, shared.Errorf(shared.CodePermission,
+			"plugin %s may not create a key that can administer the server: ask for a key with an S3 policy (or none, for S3 access to every bucket); only the node owner can make administrator keys, on the Object Storage page", caller)
+	}
+	if _, err := keys.CheckCreate(req, time.Now()); err != nil {
 		return shared.CreateKeyResponse{}, err
 	}
 	svc, err := a.conn.services()
@@ -239,37 +248,97 @@ func (a *Addon) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (sha
 		return shared.CreateKeyResponse{}, err
 	}
 	a.log.Info("access key created", "name", res.Key.Name, "access_key", res.Key.AccessKey,
-		"policy", res.Key.PolicyKind, "caller", shared.CallerOf(ctx))
+		"policy", res.Key.PolicyKind, "admin", res.Key.Admin, "caller", shared.CallerOf(ctx))
 	return res, nil
 }
 
-// validateKeyRequest checks what can be checked without MinIO.
-func validateKeyRequest(req shared.CreateKeyRequest) error {
-	if err := keys.ValidateName(req.Name); err != nil {
-		return err
-	}
-	if err := keys.ValidateDescription(req.Description); err != nil {
-		return err
-	}
-	if _, err := keys.ValidatePolicy(req.Policy); err != nil {
-		return err
-	}
-	return keys.ValidateExpiry(req.Expiry, time.Now())
-}
-
+// RevokeKey revokes a key, and the keys in AlsoRevoke with it. Every key is
+// checked before any is revoked, so that a bad request changes nothing.
+// Another plugin may revoke only keys made through Cloud OS that cannot
+// administer the server.
 func (a *Addon) RevokeKey(ctx context.Context, req shared.RevokeKeyRequest) (shared.RevokeKeyResponse, error) {
 	if req.AccessKey == "" {
 		return shared.RevokeKeyResponse{}, shared.FieldError("access_key", "access key is required")
+	}
+	all := append([]string{req.AccessKey}, req.AlsoRevoke...)
+	seen := map[string]bool{}
+	for _, ak := range all {
+		if ak == "" || seen[ak] {
+			return shared.RevokeKeyResponse{}, shared.FieldError("also_revoke", "also_revoke must list other keys, each once, none empty")
+		}
+		seen[ak] = true
 	}
 	svc, err := a.conn.services()
 	if err != nil {
 		return shared.RevokeKeyResponse{}, err
 	}
-	if err := svc.keys.Revoke(ctx, req.AccessKey); err != nil {
+	known, err := keysByAccess(ctx, svc, all)
+	if err != nil {
 		return shared.RevokeKeyResponse{}, err
 	}
-	a.log.Info("access key revoked", "access_key", req.AccessKey, "caller", shared.CallerOf(ctx))
-	return shared.RevokeKeyResponse(req), nil
+	caller := shared.CallerOf(ctx)
+	for i, ak := range all {
+		field := "access_key"
+		if i > 0 {
+			field = "also_revoke"
+		}
+		k, ok := known[ak]
+		if !ok {
+			return shared.RevokeKeyResponse{}, &shared.Error{Code: shared.CodeNotFound, Field: field,
+				Message: "there is no key " + clip(ak) + ": it may have been revoked already; nothing was revoked"}
+		}
+		if caller != "" && (!k.Managed || k.Admin) {
+			return shared.RevokeKeyResponse{}, &shared.Error{Code: shared.CodePermission, Field: field,
+				Message: "plugin " + caller + " may not revoke key " + ak + ": only keys made through Cloud OS that cannot administer the server; nothing was revoked"}
+		}
+	}
+	res := shared.RevokeKeyResponse{AccessKey: req.AccessKey, Revoked: []string{}}
+	for _, ak := range all {
+		if err := svc.keys.Revoke(ctx, ak); err != nil {
+			if len(res.Revoked) > 0 {
+				return res, shared.Errorf(shared.CodeOf(err), "revoked %s, then could not revoke %s: %w", strings.Join(res.Revoked, ", "), ak, err)
+			}
+			return res, err
+		}
+		res.Revoked = append(res.Revoked, ak)
+		a.log.Info("access key revoked", "access_key", ak, "caller", caller)
+	}
+	return res, nil
+}
+
+// keysByAccess returns the listed keys by access key, reading the list
+// from MinIO again when one of want is not in the cached list (made
+// elsewhere since the last refresh).
+func keysByAccess(ctx context.Context, svc *services, want []string) (map[string]shared.Key, error) {
+	for attempt := 0; ; attempt++ {
+		list, err := svc.keys.List(ctx)
+		if err != nil {
+			return nil, err
+		}
+		known := make(map[string]shared.Key, len(list.Keys))
+		for _, k := range list.Keys {
+			known[k.AccessKey] = k
+		}
+		missing := false
+		for _, ak := range want {
+			_, ok := known[ak]
+			missing = missing || !ok
+		}
+		if !missing || attempt > 0 {
+			return known, nil
+		}
+		if err := svc.keys.Refresh(ctx); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// clip shortens an echoed input for a message.
+func clip(s string) string {
+	if len(s) > 64 {
+		return s[:64] + "…"
+	}
+	return s
 }
 
 var (

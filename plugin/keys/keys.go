@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sync"
@@ -36,9 +37,10 @@ type Manager struct {
 	refreshMu sync.Mutex // one read of the list from MinIO at a time
 
 	mu       sync.Mutex
-	created  map[string]time.Time // access key -> creation time
-	policies map[string]string    // access key -> embedded policy
-	cache    keyCache
+	created   map[string]time.Time // access key -> creation time (keys made here)
+	firstSeen map[string]time.Time // access key -> first listed (keys made elsewhere)
+	policies  map[string]string    // access key -> embedded policy
+	cache     keyCache
 }
 
 // New returns a manager; stateDir holds keys.json.
@@ -46,9 +48,10 @@ func New(admin *minioadmin.Client, stateDir string) (*Manager, error) {
 	m := &Manager{
 		admin:    admin,
 		metaPath: filepath.Join(stateDir, "keys.json"),
-		created:  map[string]time.Time{},
-		policies: map[string]string{},
-		cache:    newKeyCache(),
+		created:   map[string]time.Time{},
+		firstSeen: map[string]time.Time{},
+		policies:  map[string]string{},
+		cache:     newKeyCache(),
 	}
 	b, err := os.ReadFile(m.metaPath)
 	switch {
@@ -69,33 +72,61 @@ func New(admin *minioadmin.Client, stateDir string) (*Manager, error) {
 			}
 		}
 		for ak, km := range meta {
-			m.created[ak] = km.Created
+			if !km.FirstSeen.IsZero() {
+				m.firstSeen[ak] = km.FirstSeen
+			} else {
+				m.created[ak] = km.Created
+			}
 			m.policies[ak] = km.Policy
 		}
 	}
 	return m, nil
 }
 
-// keyMeta is what keys.json keeps of one key: nothing secret.
+// keyMeta is what keys.json keeps of one key: nothing secret. A key made
+// here has Created; a key made elsewhere has FirstSeen.
 type keyMeta struct {
-	Created time.Time `json:"created"`
-	Policy  string    `json:"policy,omitempty"`
+	Created   time.Time `json:"created,omitzero"`
+	FirstSeen time.Time `json:"first_seen,omitzero"`
+	Policy    string    `json:"policy,omitempty"`
+}
+
+// CheckCreate checks a create request without asking MinIO and returns
+// the policy the key gets: the given one, DefaultPolicy when none is
+// given, or "" (inherit the root user's permissions) for an administrator
+// key. A policy granting more than S3 needs Admin.
+func CheckCreate(req shared.CreateKeyRequest, now time.Time) (string, error) {
+	if err := ValidateName(req.Name); err != nil {
+		return "", err
+	}
+	if err := ValidateDescription(req.Description); err != nil {
+		return "", err
+	}
+	policy, err := ValidatePolicy(req.Policy)
+	if err != nil {
+		return "", err
+	}
+	if err := ValidateExpiry(req.Expiry, now); err != nil {
+		return "", err
+	}
+	switch {
+	case req.Admin && policy != "":
+		return "", shared.FieldError("policy", "an administrator key has the root user's full permissions, so it takes no policy: leave the policy empty, or untick administrator key")
+	case req.Admin:
+		return "", nil
+	case policy == "":
+		return DefaultPolicy, nil
+	case GrantsAdmin(policy):
+		return "", shared.FieldError("policy", "this policy allows actions beyond S3 (admin:…, kms:… or *), which let a key administer the server: keep to s3: actions, or create an administrator key")
+	}
+	return policy, nil
 }
 
 // Create makes a service account named req.Name and returns its secret,
 // once. Bad input is refused before MinIO is asked, and nothing is made.
 func (m *Manager) Create(ctx context.Context, req shared.CreateKeyRequest) (shared.CreateKeyResponse, error) {
-	if err := ValidateName(req.Name); err != nil {
-		return shared.CreateKeyResponse{}, err
-	}
-	if err := ValidateDescription(req.Description); err != nil {
-		return shared.CreateKeyResponse{}, err
-	}
-	policy, err := ValidatePolicy(req.Policy)
+	policy, err := CheckCreate(req, time.Now())
 	if err != nil {
-		return shared.CreateKeyResponse{}, err
-	}
-	if err := ValidateExpiry(req.Expiry, time.Now()); err != nil {
 		return shared.CreateKeyResponse{}, err
 	}
 
@@ -130,13 +161,10 @@ func (m *Manager) Create(ctx context.Context, req shared.CreateKeyRequest) (shar
 		return shared.CreateKeyResponse{}, err
 	}
 	now := time.Now().UTC().Truncate(time.Second)
-	kind := shared.PolicyInherited
-	if policy != "" {
-		kind = shared.PolicyCustom
-	}
+	kind, admin := classify(policy, policy == "")
 	key := shared.Key{
 		Name: req.Name, AccessKey: creds.AccessKey, Description: req.Description,
-		PolicyKind: kind, Policy: policy, Expiry: creds.Expiration, Status: minioadmin.StatusOn,
+		PolicyKind: kind, Policy: policy, Admin: admin, Expiry: creds.Expiration, Status: minioadmin.StatusOn,
 		CreatedAt: now, Managed: true,
 	}
 	m.mu.Lock()
@@ -187,7 +215,9 @@ func (m *Manager) List(ctx context.Context) (shared.ListKeysResponse, error) {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return shared.ListKeysResponse{Keys: m.cache.sorted(), AsOf: m.cache.asOf}, nil
+	keys := m.cache.sorted()
+	linkCreators(keys)
+	return shared.ListKeysResponse{Keys: keys, AsOf: m.cache.asOf}, nil
 }
 
 // fill reads the list from MinIO unless it is cached already.
@@ -256,30 +286,43 @@ func (m *Manager) refreshLocked(ctx context.Context) error {
 	}
 	m.mu.Unlock()
 	m.fetchPolicies(ctx, missing)
-	m.install(since, asOf, accounts)
-	return nil
+	return m.install(since, asOf, accounts)
 }
 
 // install replaces the cached list with accounts, read from MinIO at asOf
 // when the cache's change count was since; the add-on's own changes made
 // after since are applied on top.
-func (m *Manager) install(since uint64, asOf time.Time, accounts []minioadmin.ServiceAccount) {
+func (m *Manager) install(since uint64, asOf time.Time, accounts []minioadmin.ServiceAccount) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	keys := make(map[string]shared.Key, len(accounts))
+	seen := false
 	for _, a := range accounts {
 		k := shared.Key{
 			Name: a.Name, AccessKey: a.AccessKey, Description: a.Description,
-			PolicyKind: shared.PolicyInherited, Expiry: a.Expiration, Status: a.Status,
+			Expiry: a.Expiration, Status: a.Status,
 			CreatedAt: m.created[a.AccessKey], Managed: IsManaged(a.AccessKey),
 		}
 		if !a.ImpliedPolicy {
-			k.PolicyKind = shared.PolicyCustom
 			k.Policy = m.policies[a.AccessKey]
+		}
+		k.PolicyKind, k.Admin = classify(k.Policy, a.ImpliedPolicy)
+		if !k.Managed {
+			if _, ok := m.firstSeen[a.AccessKey]; !ok {
+				m.firstSeen[a.AccessKey] = asOf.UTC()
+				seen = true
+			}
+			k.FirstSeen = m.firstSeen[a.AccessKey]
 		}
 		keys[a.AccessKey] = k
 	}
 	m.cache.replace(since, asOf, keys)
+	if seen {
+		if err := m.saveLocked(); err != nil {
+			return fmt.Errorf("the key list was read, but when keys made elsewhere were first seen could not be saved: %w", err)
+		}
+	}
+	return nil
 }
 
 func (m *Manager) fetchPolicies(ctx context.Context, accessKeys []string) {
@@ -303,19 +346,14 @@ func (m *Manager) fetchPolicies(ctx context.Context, accessKeys []string) {
 	wg.Wait()
 }
 
-// Revoke deletes one of the add-on's keys; it stops working at once.
-// Other service accounts are refused, so that they are not revoked here by
-// mistake; an unknown key is not_found.
+// Revoke deletes a key, made here or elsewhere; it stops working at once.
+// An unknown key is not_found.
 func (m *Manager) Revoke(ctx context.Context, accessKey string) error {
 	if accessKey == "" {
 		return shared.FieldError("access_key", "access key is required")
 	}
-	if !IsManaged(accessKey) {
-		if len(accessKey) > 64 {
-			accessKey = accessKey[:64] + "…"
-		}
-		return &shared.Error{Code: shared.CodePermission, Field: "access_key",
-			Message: "key " + accessKey + " was not created by Cloud OS: manage it in the MinIO console"}
+	if len(accessKey) > 128 {
+		return shared.FieldError("access_key", "access key is too long (%d characters): copy it from the key list", len(accessKey))
 	}
 	err := m.admin.DeleteServiceAccount(ctx, accessKey)
 	if err != nil && !errors.Is(err, shared.ErrNotFound) {
@@ -329,14 +367,18 @@ func (m *Manager) Revoke(ctx context.Context, accessKey string) error {
 		return &shared.Error{Code: shared.CodeNotFound, Field: "access_key", Message: "there is no key " + accessKey + ": it may have been revoked already"}
 	}
 	delete(m.created, accessKey)
+	delete(m.firstSeen, accessKey)
 	delete(m.policies, accessKey)
 	return m.saveLocked()
 }
 
 func (m *Manager) saveLocked() error {
-	meta := make(map[string]keyMeta, len(m.created))
+	meta := make(map[string]keyMeta, len(m.created)+len(m.firstSeen))
 	for ak, t := range m.created {
 		meta[ak] = keyMeta{Created: t, Policy: m.policies[ak]}
+	}
+	for ak, t := range m.firstSeen {
+		meta[ak] = keyMeta{FirstSeen: t, Policy: m.policies[ak]}
 	}
 	b, err := json.MarshalIndent(meta, "", "  ")
 	if err != nil {

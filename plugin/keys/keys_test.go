@@ -107,12 +107,13 @@ func TestInheritedKeyAndRevoke(t *testing.T) {
 	ctx := context.Background()
 	full, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: "trusted-app", Description: "CI"})
 	require.NoError(t, err)
-	require.Equal(t, shared.PolicyInherited, full.Key.PolicyKind)
+	require.Equal(t, shared.PolicyAllBuckets, full.Key.PolicyKind)
+	require.False(t, full.Key.Admin)
 	other, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: "second"})
 	require.NoError(t, err)
 
 	c := client(t, e.srv, full.Key.AccessKey, full.SecretKey)
-	require.NoError(t, c.MakeBucket(ctx, "made-by-key", minio.MakeBucketOptions{}), "a key with no policy can do what root can")
+	require.NoError(t, c.MakeBucket(ctx, "made-by-key", minio.MakeBucketOptions{}), "a key with no policy has S3 on every bucket")
 	_, err = c.PutObject(ctx, "made-by-key", "o", strings.NewReader("x"), 1, minio.PutObjectOptions{})
 	require.NoError(t, err)
 	require.NoError(t, c.RemoveObject(ctx, "made-by-key", "o", minio.RemoveObjectOptions{}))
@@ -129,7 +130,9 @@ func TestInheritedKeyAndRevoke(t *testing.T) {
 	err = e.m.Revoke(ctx, "quazzar-ZZZZZZZZZZ")
 	require.ErrorIs(t, err, shared.ErrNotFound)
 	err = e.m.Revoke(ctx, e.srv.AccessKey)
-	require.ErrorIs(t, err, shared.ErrPermission, "not one of ours")
+	require.Error(t, err, "the root user is not a key")
+	_, err = client(t, e.srv, e.srv.AccessKey, e.srv.SecretKey).ListBuckets(ctx)
+	require.NoError(t, err, "root still works")
 
 	keys := list(t, e.m)
 	require.Len(t, keys, 1)
@@ -218,7 +221,7 @@ func TestConcurrentCreates(t *testing.T) {
 // TestOtherServiceAccountsListedNotRevoked: a service account of the root
 // user made outside the add-on (console, mc) is listed as not managed and
 // cannot be revoked from here.
-func TestOtherServiceAccountsListedNotRevoked(t *testing.T) {
+func TestOtherServiceAccountsListedAndRevocable(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	ctx := context.Background()
@@ -236,11 +239,13 @@ func TestOtherServiceAccountsListedNotRevoked(t *testing.T) {
 	require.Equal(t, "grafana-made-by-mc", keys[1].AccessKey)
 	require.False(t, keys[1].Managed)
 
-	err = e.m.Revoke(ctx, "grafana-made-by-mc")
-	require.ErrorIs(t, err, shared.ErrPermission)
-	require.Contains(t, err.Error(), "not created by Cloud OS")
+	require.True(t, keys[1].Admin, "a key made elsewhere without a policy inherits root: administrator")
+	require.False(t, keys[1].FirstSeen.IsZero())
+	require.NoError(t, e.m.Revoke(ctx, "grafana-made-by-mc"), "keys made elsewhere are revocable here")
 	_, err = client(t, e.srv, "grafana-made-by-mc", "a-secret-of-mc-1234").ListBuckets(ctx)
-	require.NoError(t, err, "the other key still works")
+	require.Equal(t, "InvalidAccessKeyId", s3code(err), "the revoked key no longer works: %v", err)
+	_, err = client(t, e.srv, ours.Key.AccessKey, ours.SecretKey).ListBuckets(ctx)
+	require.NoError(t, err, "ours still works")
 }
 
 // TestRestartKeepsPolicies: a new manager on the same state dir (a

@@ -41,7 +41,10 @@ type State struct {
 // Warnings and texts of the product page.
 const (
 	PublicWarning  = "Anyone can download any object of a public bucket without credentials (any URL like https://s3.example.com/cdn/logo.png). Use this for static assets, never for sensitive data."
-	InheritWarning = "Leave empty to let the key inherit the root user's full permissions: fine for trusted apps, but tighten it for anything internet-facing."
+	PolicyHelp = "Leave empty for all buckets, read and write; the key cannot administer the server. Tighten it (a template below) for anything internet-facing."
+	AdminWarning   = "An administrator key inherits the root user's full permissions: it can administer the server (users, keys, configuration) and create keys of its own. Use it only for tools that manage the server, never for an app."
+	// AllBucketsText says what a key made without a policy may do.
+	AllBucketsText = "all buckets, read and write; cannot administer the server"
 	SecretWarning  = "Copy it now — there is no way to retrieve it later. If you lose the secret, revoke the key and create a new one."
 	DeleteAdvice   = "MinIO refuses to drop non-empty buckets — empty the bucket first via the console, the S3 API, or `mc rb --force`."
 )
@@ -190,10 +193,7 @@ func keysSection(s State) shared.Section {
 		Empty: "No access keys yet. Click Create key to make one for an app.",
 	}
 	for _, k := range s.Keys {
-		policy := shared.Cell{Text: string(k.PolicyKind)}
-		if k.PolicyKind == shared.PolicyInherited {
-			policy.Hint = "root user's full permissions"
-		}
+		policy := policyCell(k)
 		row := shared.Row{ID: k.AccessKey, Cells: map[string]shared.Cell{
 			"name":       {Text: orDash(k.Name), Hint: k.Description},
 			"access_key": {Text: k.AccessKey, Copy: true},
@@ -202,12 +202,9 @@ func keysSection(s State) shared.Section {
 			"expiry":     {Text: formatExpiry(k.Expiry)},
 			"status":     {Text: orDash(k.Status)},
 		}}
-		if k.Managed {
-			row.Actions = []shared.RowAction{{Action: ActionRevokeKey, Label: "Revoke", Danger: true,
-				Input:   input(map[string]any{"access_key": k.AccessKey}),
-				Confirm: "Revoke key " + k.AccessKey + " (" + k.Name + ")? Apps using it lose access at once; other keys are untouched."}}
-		} else {
-			row.Cells["status"] = shared.Cell{Text: orDash(k.Status), Hint: "not created by Cloud OS: manage it in the MinIO console"}
+		row.Actions = revokeActions(k)
+		if !k.Managed {
+			row.Cells["created"] = shared.Cell{Text: "created outside this page", Hint: "first seen " + formatTime(k.FirstSeen)}
 		}
 		t.Rows = append(t.Rows, row)
 	}
@@ -216,6 +213,47 @@ func keysSection(s State) shared.Section {
 		Description: "Each key is a stand-alone credential pair you give to one app. When that app is decommissioned, revoke its key without touching anyone else's. As of " + formatTime(s.KeysAsOf) + ".",
 		Table:       t,
 	}
+}
+
+// policyCell says what a key may do, administrator keys first.
+func policyCell(k shared.Key) shared.Cell {
+	switch {
+	case k.PolicyKind == shared.PolicyInherited:
+		return shared.Cell{Text: "administrator", Hint: "the root user's full permissions: can administer the server"}
+	case k.Admin:
+		return shared.Cell{Text: "administrator", Hint: "custom policy that can administer the server"}
+	case k.PolicyKind == shared.PolicyAllBuckets:
+		return shared.Cell{Text: "all buckets", Hint: AllBucketsText}
+	}
+	return shared.Cell{Text: string(k.PolicyKind), Hint: "its own IAM policy"}
+}
+
+// revokeActions are a key's revoke buttons: revoke it, and for an
+// administrator key that may have created keys outside this page, revoke
+// it with them, naming each in the confirmation.
+func revokeActions(k shared.Key) []shared.RowAction {
+	who := k.AccessKey
+	if k.Name != "" {
+		who += " (" + k.Name + ")"
+	}
+	what := "key "
+	if k.Admin {
+		what = "administrator key "
+	}
+	if !k.Managed {
+		what += "created outside this page "
+	}
+	acts := []shared.RowAction{{Action: ActionRevokeKey, Label: "Revoke", Danger: true,
+		Input:   input(map[string]any{"access_key": k.AccessKey}),
+		Confirm: "Revoke " + what + who + "? Whatever uses it loses access at once; other keys are untouched."}}
+	if len(k.MayHaveCreated) > 0 {
+		acts = append(acts, shared.RowAction{Action: ActionRevokeKey, Danger: true,
+			Label: fmt.Sprintf("Revoke with %d key(s) it may have created", len(k.MayHaveCreated)),
+			Input: input(map[string]any{"access_key": k.AccessKey, "also_revoke": k.MayHaveCreated}),
+			Confirm: "Revoke " + what + who + " and the keys created outside this page since it was made, which it may have created: " +
+				strings.Join(k.MayHaveCreated, ", ") + "? (MinIO records the root user as their parent, not the key that made them.) Whatever uses them loses access at once."})
+	}
+	return acts
 }
 
 func createKeySection(s State) shared.Section {
@@ -234,8 +272,9 @@ func createKeySection(s State) shared.Section {
 			{Name: "name", Label: "Name", Type: shared.FieldText, Required: true, Placeholder: "backup-agent",
 				Help: "A memorable name such as backup-agent, grafana-tempo or ci-pipeline: up to 32 letters, digits, - and _, starting with a letter."},
 			{Name: "description", Label: "Description", Type: shared.FieldText, Placeholder: "optional"},
-			{Name: "policy", Label: "Policy JSON", Type: shared.FieldTextarea, Help: InheritWarning,
+			{Name: "policy", Label: "Policy JSON", Type: shared.FieldTextarea, Help: PolicyHelp,
 				Placeholder: `{"Version": "2012-10-17", "Statement": [...]}`, Templates: templates},
+			{Name: "admin", Label: "Administrator key", Type: shared.FieldCheckbox, Help: AdminWarning},
 			{Name: "expiry", Label: "Expiry", Type: shared.FieldDateTime,
 				Help: "Optional, in UTC: between 15 minutes and 365 days from now. Empty never expires."},
 		}},

@@ -66,7 +66,10 @@ func TestEmptyNode(t *testing.T) {
 	require.Equal(t, "create_key", ck.Form.Action)
 	require.Len(t, ck.Form.Fields[2].Templates, 3)
 	require.Contains(t, ck.Form.Fields[2].Templates[0].Value, "arn:aws:s3:::photos/*")
-	require.Equal(t, InheritWarning, ck.Form.Fields[2].Help)
+	require.Equal(t, PolicyHelp, ck.Form.Fields[2].Help)
+	require.Equal(t, "admin", ck.Form.Fields[3].Name)
+	require.Equal(t, shared.FieldCheckbox, ck.Form.Fields[3].Type)
+	require.Equal(t, AdminWarning, ck.Form.Fields[3].Help)
 	require.Empty(t, section(t, p, "keys").Table.Rows)
 }
 
@@ -81,7 +84,9 @@ func TestNodeWithData(t *testing.T) {
 	}
 	s.Keys = []shared.Key{
 		{Name: "backup-agent", AccessKey: "quazzar-ABCDEFGHIJ", PolicyKind: shared.PolicyCustom, Status: "on", Managed: true, CreatedAt: now},
-		{Name: "", AccessKey: "someoneelse", PolicyKind: shared.PolicyInherited, Status: "on"},
+		{Name: "", AccessKey: "someoneelse", PolicyKind: shared.PolicyInherited, Admin: true, Status: "on", FirstSeen: now,
+			MayHaveCreated: []string{"minted1"}},
+		{Name: "all", AccessKey: "quazzar-KLMNOPQRST", PolicyKind: shared.PolicyAllBuckets, Status: "on", Managed: true, CreatedAt: now},
 	}
 	p := build(t, s)
 	rows := section(t, p, "buckets").Table.Rows
@@ -109,7 +114,18 @@ func TestNodeWithData(t *testing.T) {
 	krows := section(t, p, "keys").Table.Rows
 	require.Equal(t, "revoke_key", krows[0].Actions[0].Action)
 	require.NotEmpty(t, krows[0].Actions[0].Confirm)
-	require.Empty(t, krows[1].Actions, "keys not made by the add-on cannot be revoked here")
+	require.Equal(t, "custom", krows[0].Cells["policy"].Text)
+	// A key made elsewhere is revocable after a confirmation naming it;
+	// an administrator key that may have made keys offers to revoke them.
+	require.Equal(t, "created outside this page", krows[1].Cells["created"].Text)
+	require.Equal(t, "administrator", krows[1].Cells["policy"].Text)
+	require.Len(t, krows[1].Actions, 2)
+	require.Contains(t, krows[1].Actions[0].Confirm, "someoneelse")
+	require.Contains(t, krows[1].Actions[0].Confirm, "created outside this page")
+	require.JSONEq(t, `{"access_key":"someoneelse","also_revoke":["minted1"]}`, string(krows[1].Actions[1].Input))
+	require.Contains(t, krows[1].Actions[1].Confirm, "minted1")
+	require.Equal(t, "all buckets", krows[2].Cells["policy"].Text)
+	require.Equal(t, AllBucketsText, krows[2].Cells["policy"].Hint)
 	require.Contains(t, section(t, p, "create-key").Form.Fields[2].Templates[0].Value, "arn:aws:s3:::cdn")
 }
 

@@ -474,6 +474,15 @@ func (a *agent) runProbes(ctx context.Context, host shared.HostAPI, cfg config) 
 	// A method only the host may call (the page's action entry point).
 	_, err = sm.Action(pctx, shared.ActionRequest{Action: "create_bucket", Input: json.RawMessage(`{"name":"ba-forbidden","visibility":"public"}`)})
 	a.addProbe("host-only-method", err, "Action create_bucket went through")
+
+	// An administrator key: the node owner's alone (the host refuses it).
+	k, err := sm.CreateKey(pctx, shared.CreateKeyRequest{Name: "ba-admin-probe", Admin: true})
+	a.addProbe("admin-key", err, "administrator key "+k.Key.AccessKey+" created")
+	// A policy reaching beyond S3 is an administrator key too (the add-on
+	// refuses it).
+	k, err = sm.CreateKey(pctx, shared.CreateKeyRequest{Name: "ba-admin-policy",
+		Policy: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["admin:*"],"Resource":["arn:minio:admin:::*"]}]}`})
+	a.addProbe("admin-policy", err, "key "+k.Key.AccessKey+" with admin:* created")
 }
 
 func main() {
