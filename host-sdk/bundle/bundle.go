@@ -8,13 +8,22 @@
 // *Error anything a host must not install. Only the executable named by
 // plugin.json is checksum-verified; other files travel with it unverified.
 //
-// How a host installs one:
+// How a host installs one (Swap moves folders with renames only):
 //
 //	u, err := bundle.Unpack(ctx, body, staging, bundle.Limits{})
-//	// err: a *bundle.Error is bad input (invalid_argument); anything else is the host's failure.
-//	// u.Manifest.ID already installed? Then it is an upgrade (or u.Remove()).
+//	// A *bundle.Error is bad input (shared.CodeOf says invalid_argument);
+//	// any other error is the host's own failure. Nothing is left either way.
 //	sw, err := bundle.Swap(u.Dir, filepath.Join(plugins, u.Manifest.ID))
-//	// start the plugin from its final folder; on success sw.Commit(), on failure sw.Rollback().
+//	// Start the plugin from its folder; then sw.Commit(), or on failure
+//	// sw.Rollback(), which leaves no folder behind.
+//
+// An upgrade is the same with a plugin already at that folder: Unpack
+// first (a bad bundle changes nothing), compare versions (a downgrade
+// needs force), stop the old process leaving its services running, Swap
+// (the old folder moves aside into the staging folder), start the new
+// version; if it answers health, Commit (removes the old folder), else
+// stop it, Rollback (the old folder moves back) and start the old version
+// again.
 //
 // staging must be a folder on the same filesystem as the plugins folder
 // (a sibling such as "<plugins>.staging", not the plugins folder itself,
