@@ -20,25 +20,35 @@ export QUAZZAR_TOOLS_BIN := $(TOOLS)
 TEST_TIMEOUT ?= 25m
 RUN_STATE    ?= $(CURDIR)/.state
 
-.PHONY: all build tools minio mc staticcheck system-tools test bench lint run clean
+.PHONY: all build binaries bundle tools minio mc staticcheck system-tools test bench lint run clean
 
 all: build
 
-## build: the add-on, the development host and the test plugins into bin/,
-## with each plugin's manifest stamped with its executable's SHA-256. Test
-## plugins go to bin/testplugins, not bin/plugins, so that `make run` loads
-## the add-on only (the backup agent would create a bucket and a key).
-build:
+## build: the binaries (below) and the add-on's bundle.
+build: binaries bundle
+
+## binaries: the add-on, the development host and the test plugins into
+## bin/, with each plugin's manifest stamped with its executable's SHA-256.
+## Test plugins go to bin/testplugins, not bin/plugins, so that `make run`
+## loads the add-on only (the backup agent would create a bucket and a key).
+binaries:
 	@mkdir -p $(BIN)/plugins/object-storage
 	$(GO) build -o $(BIN)/plugins/object-storage/object-storage ./cmd/object-storage
 	$(GO) build -o $(BIN)/cloudos-dev ./cmd/cloudos-dev
 	$(GO) build -o $(BIN)/stamp-manifest ./cmd/stamp-manifest
+	$(GO) build -o $(BIN)/bundle ./cmd/bundle
 	$(BIN)/stamp-manifest -in plugin.json -exe $(BIN)/plugins/object-storage/object-storage -out $(BIN)/plugins/object-storage/plugin.json
 	@if [ -d testdata/plugins/backup-agent ]; then \
 	  mkdir -p $(BIN)/testplugins/backup-agent && \
 	  $(GO) build -o $(BIN)/testplugins/backup-agent/backup-agent ./testdata/plugins/backup-agent && \
 	  $(BIN)/stamp-manifest -in testdata/plugins/backup-agent/plugin.json -exe $(BIN)/testplugins/backup-agent/backup-agent -out $(BIN)/testplugins/backup-agent/plugin.json; \
 	fi
+
+## bundle: the add-on's bundle, bin/bundles/object-storage-<version>.tar.gz
+## (the version is plugin.json's): the stamped plugin.json and the
+## executable at the archive's top level, what a host's install takes.
+bundle: binaries
+	$(BIN)/bundle -dir $(BIN)/plugins/object-storage -out-dir $(BIN)/bundles
 
 ## tools: MinIO, mc and staticcheck at pinned versions into .tools/bin
 ## (skipped when present), and the Debian packages the tests use.

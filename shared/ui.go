@@ -188,8 +188,8 @@ type ActionRequest struct {
 // a Message, and FieldErrors for the inputs at fault; it has changed
 // nothing.
 type ActionResult struct {
-	OK          bool              `json:"ok"`
-	Message     string            `json:"message,omitempty"`
+	OK      bool   `json:"ok"`
+	Message string `json:"message,omitempty"`
 	// FieldErrors maps an input field to what is wrong with it, so that
 	// the panel shows each message under its field. It is a map, not one
 	// field, because the wire format is the panel's and any plugin's: a

@@ -36,7 +36,7 @@ type Manager struct {
 	createMu  sync.Mutex // serialises name checks with creation
 	refreshMu sync.Mutex // one read of the list from MinIO at a time
 
-	mu       sync.Mutex
+	mu        sync.Mutex
 	created   map[string]time.Time // access key -> creation time (keys made here)
 	firstSeen map[string]time.Time // access key -> first listed (keys made elsewhere)
 	policies  map[string]string    // access key -> embedded policy
@@ -46,8 +46,8 @@ type Manager struct {
 // New returns a manager; stateDir holds keys.json.
 func New(admin *minioadmin.Client, stateDir string) (*Manager, error) {
 	m := &Manager{
-		admin:    admin,
-		metaPath: filepath.Join(stateDir, "keys.json"),
+		admin:     admin,
+		metaPath:  filepath.Join(stateDir, "keys.json"),
 		created:   map[string]time.Time{},
 		firstSeen: map[string]time.Time{},
 		policies:  map[string]string{},

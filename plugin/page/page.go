@@ -40,9 +40,9 @@ type State struct {
 
 // Warnings and texts of the product page.
 const (
-	PublicWarning  = "Anyone can download any object of a public bucket without credentials (any URL like https://s3.example.com/cdn/logo.png). Use this for static assets, never for sensitive data."
-	PolicyHelp = "Leave empty for all buckets, read and write; the key cannot administer the server. Tighten it (a template below) for anything internet-facing."
-	AdminWarning   = "An administrator key inherits the root user's full permissions: it can administer the server (users, keys, configuration) and create keys of its own. Use it only for tools that manage the server, never for an app."
+	PublicWarning = "Anyone can download any object of a public bucket without credentials (any URL like https://s3.example.com/cdn/logo.png). Use this for static assets, never for sensitive data."
+	PolicyHelp    = "Leave empty for all buckets, read and write; the key cannot administer the server. Tighten it (a template below) for anything internet-facing."
+	AdminWarning  = "An administrator key inherits the root user's full permissions: it can administer the server (users, keys, configuration) and create keys of its own. Use it only for tools that manage the server, never for an app."
 	// AllBucketsText says what a key made without a policy may do.
 	AllBucketsText = "all buckets, read and write; cannot administer the server"
 	SecretWarning  = "Copy it now — there is no way to retrieve it later. If you lose the secret, revoke the key and create a new one."
