@@ -24,7 +24,7 @@ func methodNames(t reflect.Type) []string {
 func TestRPCMethodsMatchInterfaces(t *testing.T) {
 	server := methodNames(reflect.TypeFor[*PluginServer]())
 	client := methodNames(reflect.TypeFor[*PluginClient]())
-	for _, iface := range []reflect.Type{reflect.TypeFor[Lifecycle](), reflect.TypeFor[PageProvider](), reflect.TypeFor[StorageModule]()} {
+	for _, iface := range []reflect.Type{reflect.TypeFor[Lifecycle](), reflect.TypeFor[PageProvider](), reflect.TypeFor[StorageModule](), reflect.TypeFor[ProviderWatcher]()} {
 		for _, m := range methodNames(iface) {
 			require.Contains(t, server, m, "PluginServer has no adapter for %s.%s", iface.Name(), m)
 			require.Contains(t, client, m, "PluginClient has no stub for %s.%s", iface.Name(), m)
@@ -37,6 +37,7 @@ func TestRPCMethodsMatchInterfaces(t *testing.T) {
 	require.Contains(t, hostServer, "Forward")
 	// Nothing on the server that no interface declares (besides Forward).
 	declared := append(methodNames(reflect.TypeFor[Lifecycle]()), methodNames(reflect.TypeFor[StorageModule]())...)
+	declared = append(declared, methodNames(reflect.TypeFor[ProviderWatcher]())...)
 	for _, m := range server {
 		require.Contains(t, declared, m, "PluginServer.%s is not in any interface", m)
 	}

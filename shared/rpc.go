@@ -165,6 +165,9 @@ func (c *PluginClient) Health(ctx context.Context, req HealthRequest) (HealthRes
 func (c *PluginClient) Shutdown(ctx context.Context, req ShutdownRequest) (ShutdownResponse, error) {
 	return call[ShutdownRequest, ShutdownResponse](ctx, c, "Shutdown", req)
 }
+func (c *PluginClient) ProviderChanged(ctx context.Context, req ProviderChangedRequest) (ProviderChangedResponse, error) {
+	return call[ProviderChangedRequest, ProviderChangedResponse](ctx, c, "ProviderChanged", req)
+}
 func (c *PluginClient) Page(ctx context.Context, req PageRequest) (Page, error) {
 	return call[PageRequest, Page](ctx, c, "Page", req)
 }
@@ -275,6 +278,9 @@ func (s *PluginServer) Health(a Args, r *Reply) error { return serve(s, a, r, Li
 func (s *PluginServer) Shutdown(a Args, r *Reply) error {
 	return serve(s, a, r, Lifecycle.Shutdown)
 }
+func (s *PluginServer) ProviderChanged(a Args, r *Reply) error {
+	return serve(s, a, r, ProviderWatcher.ProviderChanged)
+}
 func (s *PluginServer) Page(a Args, r *Reply) error   { return serve(s, a, r, PageProvider.Page) }
 func (s *PluginServer) Action(a Args, r *Reply) error { return serve(s, a, r, PageProvider.Action) }
 func (s *PluginServer) State(a Args, r *Reply) error  { return serve(s, a, r, PageProvider.State) }
@@ -310,6 +316,7 @@ func (s *PluginServer) Unexpose(a Args, r *Reply) error {
 
 // Interface checks.
 var (
-	_ Lifecycle     = (*PluginClient)(nil)
-	_ StorageModule = (*PluginClient)(nil)
+	_ Lifecycle       = (*PluginClient)(nil)
+	_ ProviderWatcher = (*PluginClient)(nil)
+	_ StorageModule   = (*PluginClient)(nil)
 )

@@ -81,17 +81,49 @@ type ConfigureResponse struct {
 
 type HealthRequest struct{}
 
+// HealthResponse: OK false shows the plugin degraded with Detail; Ready
+// says the plugin can serve calls now: the host configures a plugin that
+// requires a capability only once a provider of it is ready.
 type HealthResponse struct {
 	OK     bool   `json:"ok"`
+	Ready  bool   `json:"ready,omitempty"`
 	Detail string `json:"detail,omitempty"`
 }
 
 // ShutdownRequest: StopServices asks the plugin to stop what it supervises
 // (uninstall, disable, host shutdown). Without it the plugin leaves its
 // services running for its next process to adopt (restart, upgrade).
+// Purge (with StopServices, on an uninstall the owner confirmed) asks it to
+// delete its data too.
 type ShutdownRequest struct {
 	StopServices bool `json:"stop_services,omitempty"`
+	Purge        bool `json:"purge,omitempty"`
 }
+
+// ProviderWatcher is optional: a plugin that requires a capability
+// implements it to hear when a provider of it becomes ready, restarts,
+// stops or goes away, so that it can re-create what it needs without
+// polling.
+type ProviderWatcher interface {
+	ProviderChanged(ctx context.Context, req ProviderChangedRequest) (ProviderChangedResponse, error)
+}
+
+// Provider states told by ProviderChanged.
+const (
+	ProviderReady      = "ready"      // it serves calls (again)
+	ProviderRestarting = "restarting" // briefly away: calls wait in the host
+	ProviderStopped    = "stopped"    // disabled, failed or uninstalled
+)
+
+type ProviderChangedRequest struct {
+	Capability string `json:"capability"`
+	Plugin     string `json:"plugin"`
+	State      string `json:"state"`
+	// Detail says why, in words.
+	Detail string `json:"detail,omitempty"`
+}
+
+type ProviderChangedResponse struct{}
 
 type ShutdownResponse struct{}
 

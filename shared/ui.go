@@ -115,8 +115,20 @@ type RowAction struct {
 	Input  json.RawMessage `json:"input,omitempty"`
 	// Confirm, when set, is asked before the action is sent.
 	Confirm string `json:"confirm,omitempty"`
+	// Prompt, when set, asks the user to type a text before the action is
+	// sent (the id of what a purge deletes, as GitHub asks for a
+	// repository's name); the typed text goes into the input.
+	Prompt *Prompt `json:"prompt,omitempty"`
 	// Danger marks a destructive action.
 	Danger bool `json:"danger,omitempty"`
+}
+
+// Prompt asks for a typed confirmation: the action is sent only once the
+// user typed Expect, and the typed text is put in the input's Field.
+type Prompt struct {
+	Text   string `json:"text"`
+	Expect string `json:"expect"`
+	Field  string `json:"field"`
 }
 
 // FieldType is the input a form field is.
@@ -129,6 +141,9 @@ const (
 	FieldTextarea FieldType = "textarea"
 	FieldCheckbox FieldType = "checkbox"
 	FieldDateTime FieldType = "datetime"
+	// FieldFile uploads a file: only in a form with Post, which then sends
+	// the file's bytes as the body (the other fields as query parameters).
+	FieldFile FieldType = "file"
 )
 
 // Form posts its fields, by name, as the JSON input of Action: text,
@@ -140,6 +155,11 @@ type Form struct {
 	Fields []Field `json:"fields"`
 	// Confirm, when set, is asked before the form is sent.
 	Confirm string `json:"confirm,omitempty"`
+	// Post, when set, sends the form to this path of the host's own API
+	// (it starts with /api/) instead of the plugin's Action: the host's
+	// own pages, and the settings section it adds to a plugin's page. The
+	// answer is an ActionResult all the same.
+	Post string `json:"post,omitempty"`
 }
 
 type Field struct {
@@ -153,6 +173,8 @@ type Field struct {
 	Options     []Option  `json:"options,omitempty"`
 	// Templates fill the field with a value on click (policy templates).
 	Templates []Template `json:"templates,omitempty"`
+	// Accept lists the file types a file field takes (".tar.gz").
+	Accept string `json:"accept,omitempty"`
 }
 
 type Option struct {
@@ -203,9 +225,21 @@ type ActionResult struct {
 	Modal *Modal `json:"modal,omitempty"`
 	// Refresh asks the panel to reload the page.
 	Refresh bool `json:"refresh,omitempty"`
+	// Retry, on a failed result, asks the user to confirm and, if they
+	// do, sends the same input again with Retry.Field set to true: a
+	// change that needs a restart the user must agree to.
+	Retry *Retry `json:"retry,omitempty"`
 	// AccessKey and SecretKey are set by the key-creating action only.
 	AccessKey string `json:"access_key,omitempty"`
 	SecretKey string `json:"secret_key,omitempty"`
+}
+
+// Retry is a confirmation asked after a failed action (see ActionResult).
+type Retry struct {
+	Confirm string `json:"confirm"`
+	Field   string `json:"field"`
+	// OK is the confirm button's label.
+	OK string `json:"ok,omitempty"`
 }
 
 // Modal is a dialog; Secret, when set, is shown once with a copy button.

@@ -43,11 +43,16 @@ type Manifest struct {
 	Executable string `json:"executable"`
 	// SHA256 is the hex SHA-256 of the executable, written by the build
 	// (see Stamp); the host refuses to start a binary that does not match.
-	SHA256          string    `json:"sha256"`
-	ProtocolVersion uint      `json:"protocol_version"`
-	Provides        []string  `json:"provides"`
-	Page            *Page     `json:"page,omitempty"`
-	Settings        []Setting `json:"settings"`
+	SHA256          string   `json:"sha256"`
+	ProtocolVersion uint     `json:"protocol_version"`
+	Provides        []string `json:"provides"`
+	// Requires lists what the plugin needs from other plugins: a
+	// capability ("storage"), or a capability from one plugin
+	// ("storage:object-storage"). The host starts such a plugin only once
+	// a provider of each is ready.
+	Requires []string  `json:"requires,omitempty"`
+	Page     *Page     `json:"page,omitempty"`
+	Settings []Setting `json:"settings"`
 }
 
 // Page is where the plugin's page sits in the panel.
@@ -57,11 +62,59 @@ type Page struct {
 	Menu  string `json:"menu"`
 }
 
-// Setting is one setting the plugin takes, with its default.
+// Setting is one setting the plugin takes, with its default. Type,
+// Options and Apply tell the host's settings form how to show it.
 type Setting struct {
 	Key         string `json:"key"`
 	Default     string `json:"default"`
 	Description string `json:"description,omitempty"`
+	// Type is "string" (default), "duration" (a Go duration such as 30s),
+	// "address" (host:port), "path" (absolute) or "select" (one of
+	// Options).
+	Type    string   `json:"type,omitempty"`
+	Options []string `json:"options,omitempty"`
+	// Apply is "live" (taken without a restart of what the plugin
+	// supervises) or "restart" (the plugin asks to confirm a restart).
+	Apply string `json:"apply,omitempty"`
+	// Label is the form's label; default the key.
+	Label string `json:"label,omitempty"`
+}
+
+// Setting types and apply modes.
+const (
+	SettingString   = "string"
+	SettingDuration = "duration"
+	SettingAddress  = "address"
+	SettingPath     = "path"
+	SettingSelect   = "select"
+
+	ApplyLive    = "live"
+	ApplyRestart = "restart"
+)
+
+// Requirement is one entry of "requires": a capability, and optionally the
+// one plugin that must provide it.
+type Requirement struct {
+	Capability string
+	Plugin     string
+}
+
+// String is the entry as written in plugin.json.
+func (r Requirement) String() string {
+	if r.Plugin == "" {
+		return r.Capability
+	}
+	return r.Capability + ":" + r.Plugin
+}
+
+// Requirements parses "requires" (checked by Validate).
+func (m Manifest) Requirements() []Requirement {
+	out := make([]Requirement, 0, len(m.Requires))
+	for _, r := range m.Requires {
+		c, id, _ := strings.Cut(r, ":")
+		out = append(out, Requirement{Capability: c, Plugin: id})
+	}
+	return out
 }
 
 // FieldError is a manifest refused because of one field.
@@ -228,6 +281,24 @@ func (m Manifest) validate(requireChecksum bool) error {
 			bad("page.menu", "is missing: say under which menu the page sits, such as Infra")
 		}
 	}
+	reqSeen := map[string]bool{}
+	for i, r := range m.Requires {
+		field := fmt.Sprintf("requires[%d]", i)
+		c, id, hasID := strings.Cut(r, ":")
+		switch {
+		case !isKnown(c):
+			bad(field, "%q names no capability a plugin can provide (known: %s), optionally as capability:plugin-id", r, strings.Join(Known, ", "))
+		case hasID && !idRE.MatchString(id):
+			bad(field, "%q: after the colon comes a plugin id such as object-storage", r)
+		case id == m.ID:
+			bad(field, "%q: a plugin cannot require itself", r)
+		case m.Offers(c) && !hasID:
+			bad(field, "%q: the plugin provides %s itself; name the other provider as %s:<plugin-id>", r, c, c)
+		case reqSeen[r]:
+			bad(field, "%q is listed twice", r)
+		}
+		reqSeen[r] = true
+	}
 	keys := map[string]bool{}
 	for i, s := range m.Settings {
 		field := fmt.Sprintf("settings[%d].key", i)
@@ -240,6 +311,22 @@ func (m Manifest) validate(requireChecksum bool) error {
 			bad(field, "%q is declared twice", s.Key)
 		}
 		keys[s.Key] = true
+		where := fmt.Sprintf("settings[%d]", i)
+		switch s.Type {
+		case "", SettingString, SettingDuration, SettingAddress, SettingPath:
+			if len(s.Options) > 0 {
+				bad(where+".options", "only a setting of type select has options")
+			}
+		case SettingSelect:
+			if len(s.Options) == 0 {
+				bad(where+".options", "a select needs its options")
+			}
+		default:
+			bad(where+".type", "%q is not a setting type (string, duration, address, path, select)", s.Type)
+		}
+		if s.Apply != "" && s.Apply != ApplyLive && s.Apply != ApplyRestart {
+			bad(where+".apply", "%q must be live or restart", s.Apply)
+		}
 	}
 	return errors.Join(errs...)
 }

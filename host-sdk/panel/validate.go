@@ -25,7 +25,7 @@ var knownLevels = map[shared.Level]bool{
 
 var knownFields = map[shared.FieldType]bool{
 	shared.FieldText: true, shared.FieldSelect: true, shared.FieldTextarea: true,
-	shared.FieldCheckbox: true, shared.FieldDateTime: true,
+	shared.FieldCheckbox: true, shared.FieldDateTime: true, shared.FieldFile: true,
 }
 
 // Validate checks that the renderer understands every part of p: the schema
@@ -128,6 +128,9 @@ func (v *validator) table(where string, t *shared.Table) {
 			if len(a.Input) > 0 && !isJSONObject(a.Input) {
 				v.addf("%s: row %d, action %q has an input that is not a JSON object", where, i+1, a.Action)
 			}
+			if a.Prompt != nil && (a.Prompt.Expect == "" || a.Prompt.Field == "") {
+				v.addf("%s: row %d, action %q has a prompt without the text to expect or the input field to fill", where, i+1, a.Action)
+			}
 		}
 	}
 }
@@ -135,6 +138,9 @@ func (v *validator) table(where string, t *shared.Table) {
 func (v *validator) form(where string, f *shared.Form) {
 	if f.Action == "" {
 		v.addf("%s: the form has no action id", where)
+	}
+	if f.Post != "" && !strings.HasPrefix(f.Post, "/api/") {
+		v.addf("%s: the form posts to %q, which is not a path of the host's API (/api/...)", where, f.Post)
 	}
 	names := map[string]bool{}
 	for i, fl := range f.Fields {
@@ -146,9 +152,12 @@ func (v *validator) form(where string, f *shared.Form) {
 		}
 		names[fl.Name] = true
 		if !knownFields[fl.Type] {
-			v.addf("%s: field %q has unknown type %q (this panel knows text, select, textarea, checkbox and datetime)",
+			v.addf("%s: field %q has unknown type %q (this panel knows text, select, textarea, checkbox, datetime and file)",
 				where, fl.Name, fl.Type)
 			continue
+		}
+		if fl.Type == shared.FieldFile && f.Post == "" {
+			v.addf("%s: file field %q needs a form that posts to the host (post): a plugin's actions take JSON", where, fl.Name)
 		}
 		if fl.Type == shared.FieldSelect && len(fl.Options) == 0 {
 			v.addf("%s: select field %q has no options", where, fl.Name)

@@ -12,7 +12,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
-	"github.com/quazzar/object-storage/plugin/atomicfile"
+	"github.com/quazzar/object-storage/internal/atomicfile"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/shared"
 )

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/quazzar/object-storage/plugin/atomicfile"
+	"github.com/quazzar/object-storage/internal/atomicfile"
 	"github.com/quazzar/object-storage/shared"
 )
 

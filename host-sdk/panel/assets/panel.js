@@ -188,19 +188,62 @@
     });
   }
 
+  // promptDialog asks the user to type expect (a typed confirmation) and
+  // resolves to the typed text, or null when cancelled.
+  function promptDialog(text, expect, okLabel) {
+    return new Promise((resolve) => {
+      openModal('modal-confirm', (dialog, titleID, close) => {
+        dialog.dataset.escape = 'true';
+        const input = el('input', { type: 'text', class: 'prompt-input', 'data-prompt-input': true, autocomplete: 'off', spellcheck: 'false', 'data-autofocus': true });
+        const cancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-confirm-cancel': true, text: 'Cancel' });
+        const ok = el('button', { type: 'button', class: 'btn btn-danger', 'data-confirm-ok': true, disabled: true, text: okLabel || 'Confirm' });
+        input.addEventListener('input', () => { ok.disabled = input.value !== expect; });
+        cancel.addEventListener('click', () => close(null));
+        ok.addEventListener('click', () => { if (input.value === expect) close(input.value); });
+        dialog.append(
+          el('h2', { id: titleID, class: 'modal-title', text: 'Please confirm' }),
+          el('p', { class: 'modal-text', text: text }),
+          el('label', { class: 'prompt-label', text: 'Type ' + expect + ' to confirm' }, input),
+          el('div', { class: 'modal-actions' }, cancel, ok));
+      }, (value) => resolve(typeof value === 'string' ? value : null));
+    });
+  }
+
   // ---- actions ----
 
-  async function postAction(action, input) {
-    const url = '/api/plugins/' + encodeURIComponent(pluginID) + '/actions/' + encodeURIComponent(action);
+  function actionURL(action) {
+    return '/api/plugins/' + encodeURIComponent(pluginID) + '/actions/' + encodeURIComponent(action);
+  }
+
+  // postAction sends an action's JSON input (to the plugin, or to post, a
+  // path of the host's API) and resolves to its result. A result asking
+  // for a confirmation (retry) is confirmed and sent again here.
+  async function postAction(action, input, post) {
+    const result = await send(post || actionURL(action), {
+      headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
+      body: JSON.stringify(input || {}),
+    });
+    if (!result.ok && result.retry && result.retry.field) {
+      const ok = await confirmDialog(result.retry.confirm || result.message, result.retry.ok || 'Confirm', true);
+      if (!ok) return { ok: false, message: 'Nothing was changed.' };
+      return postAction(action, Object.assign({}, input, { [result.retry.field]: true }), post);
+    }
+    return result;
+  }
+
+  // postFile sends a file as the body of a POST to the host's API, the
+  // other fields as query parameters.
+  async function postFile(post, file, params) {
+    const q = new URLSearchParams();
+    for (const [k, v] of Object.entries(params)) if (v !== '' && v !== false) q.set(k, v === true ? '1' : String(v));
+    const url = post + (q.toString() ? '?' + q.toString() : '');
+    return send(url, { headers: { 'Content-Type': 'application/octet-stream', 'Accept': 'application/json' }, body: file });
+  }
+
+  async function send(url, init) {
     let res;
     try {
-      res = await fetch(url, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json', 'Accept': 'application/json' },
-        body: JSON.stringify(input || {}),
-        credentials: 'same-origin',
-        cache: 'no-store',
-      });
+      res = await fetch(url, Object.assign({ method: 'POST', credentials: 'same-origin', cache: 'no-store' }, init));
     } catch (e) {
       return { ok: false, message: 'Could not reach the panel: ' + e.message };
     }
@@ -221,6 +264,8 @@
         case 'datetime':
           input[f.name] = f.value ? new Date(f.value).toISOString().replace(/\.\d{3}Z$/, 'Z') : '';
           break;
+        case 'file':
+          break; // sent as the body (postFile)
         default:
           input[f.name] = f.value;
       }
@@ -291,7 +336,16 @@
     form.dataset.busy = 'true';
     if (submit) submit.disabled = true;
     try {
-      showResult(await postAction(form.dataset.action, formInput(form)), form);
+      const file = form.querySelector('input[data-field="file"]');
+      if (file && form.dataset.post) {
+        if (!file.files || file.files.length === 0) {
+          showResult({ ok: false, message: 'Choose a file first.', field_errors: { [file.name]: 'Choose a file first.' } }, form);
+          return;
+        }
+        showResult(await postFile(form.dataset.post, file.files[0], formInput(form)), form);
+      } else {
+        showResult(await postAction(form.dataset.action, formInput(form), form.dataset.post), form);
+      }
     } finally {
       delete form.dataset.busy;
       if (submit) submit.disabled = false;
@@ -301,7 +355,11 @@
   async function onRowAction(button) {
     let input = {};
     try { input = JSON.parse(button.dataset.input || '{}'); } catch (e) { input = {}; }
-    if (button.dataset.confirm) {
+    if (button.dataset.prompt) {
+      const typed = await promptDialog(button.dataset.prompt, button.dataset.promptExpect, button.dataset.label);
+      if (typed === null) return;
+      input[button.dataset.promptField] = typed;
+    } else if (button.dataset.confirm) {
       const ok = await confirmDialog(button.dataset.confirm, button.dataset.label, button.dataset.danger === 'true');
       if (!ok) return;
     }
