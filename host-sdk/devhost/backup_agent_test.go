@@ -8,7 +8,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,61 +18,24 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
-	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/internal/plugintest"
 	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
 
-// baPlugin is a plugin these tests build and install into a plugins
-// folder: its main package and its manifest template.
-type baPlugin struct {
-	id, pkg, template string
-}
+// baPlugin is a plugin these tests install (plugintest builds it).
+type baPlugin struct{ id string }
 
 var (
-	baAddon       = baPlugin{id: addonID, pkg: "./cmd/object-storage", template: "plugin.json"}
-	baBackupAgent = baPlugin{id: "backup-agent", pkg: "./testdata/plugins/backup-agent", template: "testdata/plugins/backup-agent/plugin.json"}
+	baAddon       = baPlugin{id: addonID}
+	baBackupAgent = baPlugin{id: "backup-agent"}
 )
 
-// baInstall builds p with go build into root/<id>/<id> and writes its
-// manifest, stamped with the executable's checksum, with defaults
-// replacing the template's setting defaults.
+// baInstall installs p into root/<id> with a stamped manifest, with
+// defaults replacing the template's setting defaults.
 func baInstall(t *testing.T, root string, p baPlugin, defaults map[string]string) {
 	t.Helper()
-	dir := filepath.Join(root, p.id)
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	exe := filepath.Join(dir, p.id)
-	cmd := exec.Command(baGoTool(), "build", "-o", exe, p.pkg)
-	cmd.Dir = testkit.ModuleRoot()
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build %s: %s", p.pkg, out)
-
-	template := filepath.Join(testkit.ModuleRoot(), p.template)
-	if len(defaults) > 0 {
-		raw, err := os.ReadFile(template)
-		require.NoError(t, err)
-		var m manifest.Manifest
-		require.NoError(t, json.Unmarshal(raw, &m))
-		for i, s := range m.Settings {
-			if v, ok := defaults[s.Key]; ok {
-				m.Settings[i].Default = v
-				delete(defaults, s.Key)
-			}
-		}
-		require.Empty(t, defaults, "settings the manifest of %s does not declare", p.id)
-		raw, err = json.Marshal(m)
-		require.NoError(t, err)
-		template = filepath.Join(t.TempDir(), "plugin.json")
-		require.NoError(t, os.WriteFile(template, raw, 0o644))
-	}
-	require.NoError(t, manifest.StampFile(template, exe, filepath.Join(dir, manifest.FileName)))
-}
-
-func baGoTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
+	plugintest.Dir(t, root, p.id, plugintest.Options{Defaults: defaults})
 }
 
 // baLog is the host's log, JSON lines, safe for concurrent writes. It is
@@ -129,7 +91,7 @@ func baStart(t *testing.T, pluginsDir string, edit func(*devhost.Config)) (*devh
 // baAddonClient is the add-on's client, as the host holds it.
 func baAddonClient(t *testing.T, s *devhost.Server) *shared.PluginClient {
 	t.Helper()
-	p, ok := s.Host.Plugin(addonID)
+	p, ok := s.Addons.Plugin(addonID)
 	require.True(t, ok, "the add-on is loaded")
 	c, err := p.Client()
 	require.NoError(t, err)
@@ -159,7 +121,7 @@ func baWaitRunning(t *testing.T, s *devhost.Server) shared.Status {
 // detail by line.
 func baAgentDetail(t *testing.T, s *devhost.Server, lines int) []string {
 	t.Helper()
-	p, ok := s.Host.Plugin(baBackupAgent.id)
+	p, ok := s.Addons.Plugin(baBackupAgent.id)
 	require.True(t, ok, "the backup agent is loaded")
 	var last shared.HealthResponse
 	deadline := time.Now().Add(2 * time.Minute)
@@ -217,7 +179,7 @@ func TestBackupAgentEndToEnd(t *testing.T) {
 	ctx := context.Background()
 
 	lines := baAgentDetail(t, s, 7)
-	p, _ := s.Host.Plugin(baBackupAgent.id)
+	p, _ := s.Addons.Plugin(baBackupAgent.id)
 	c, err := p.Client()
 	require.NoError(t, err)
 	health, err := c.Health(ctx, shared.HealthRequest{})
@@ -351,7 +313,7 @@ func TestBackupAgentRunsAgain(t *testing.T) {
 	require.Len(t, lines, 1, "no probes unless asked")
 	first := keyOf(lines)
 
-	p, _ := s.Host.Plugin(baBackupAgent.id)
+	p, _ := s.Addons.Plugin(baBackupAgent.id)
 	_, err := p.Configure(ctx, shared.ConfigureRequest{Settings: map[string]string{"key_name": "backup-agent"}})
 	require.NoError(t, err)
 	// Configure marks the run as running before it returns, so this waits

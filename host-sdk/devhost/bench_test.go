@@ -18,7 +18,7 @@ import (
 // launches it.
 func BenchmarkAddonResidentMemory(b *testing.B) {
 	h := uiStartHost(b)
-	p, ok := h.Host.Plugin(addonID)
+	p, ok := h.Addons.Plugin(addonID)
 	require.True(b, ok)
 	c, err := p.Client()
 	require.NoError(b, err)

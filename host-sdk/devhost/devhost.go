@@ -18,6 +18,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/quazzar/object-storage/host-sdk/addons"
 	"github.com/quazzar/object-storage/host-sdk/hostapi"
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
@@ -34,9 +35,15 @@ type Config struct {
 	StateDir string
 	// PluginsDir is a folder of plugin folders (plugin.json + executable).
 	PluginsDir string
-	// Settings holds the host's setting values per plugin id, overlaid on
-	// each plugin's manifest defaults.
+	// InitialSettings are a plugin's setting values, by plugin id, when
+	// the host has none stored for it yet; later starts use the stored
+	// ones (the Settings form changes them).
+	InitialSettings map[string]map[string]string
+	// Settings override the stored values at every start, by plugin id.
 	Settings map[string]map[string]string
+	// UpgradeDeadline and CallWait: see addons.Options.
+	UpgradeDeadline time.Duration
+	CallWait        time.Duration
 	// ReverseProxyAdmin is the URL of Caddy's admin API; empty: the node
 	// has no reverse proxy.
 	ReverseProxyAdmin string
@@ -67,13 +74,13 @@ func DefaultConfig() Config {
 	}
 }
 
-// Server is a running development host. Host is exported so that tests
+// Server is a running development host. Addons is exported so that tests
 // and commands can reach the plugins.
 type Server struct {
-	cfg  Config
-	log  hclog.Logger
-	out  io.Writer
-	Host *launcher.Host
+	cfg    Config
+	log    hclog.Logger
+	out    io.Writer
+	Addons *addons.Manager
 
 	panel    *panel.Handler
 	http     *http.Server
@@ -120,18 +127,27 @@ func New(cfg Config) (*Server, error) {
 		proxy = caddy
 	}
 	services := hostapi.New(proxy, nil)
-	host := launcher.NewHost(launcher.HostOptions{
-		Logger:   cfg.Logger,
-		Policy:   cfg.Policy,
-		Settings: cfg.Settings,
-		Services: services,
+	mgr, err := addons.New(addons.Options{
+		PluginsDir:      cfg.PluginsDir,
+		StateDir:        cfg.StateDir,
+		Logger:          cfg.Logger,
+		Policy:          cfg.Policy,
+		Services:        services,
+		InitialSettings: cfg.InitialSettings,
+		Settings:        cfg.Settings,
+		UpgradeDeadline: cfg.UpgradeDeadline,
+		CallWait:        cfg.CallWait,
 	})
-	services.SetLookup(host.Plugin)
-	ph, err := panel.New(registry{host}, panel.Options{Logger: cfg.Logger.Named("panel")})
 	if err != nil {
 		return nil, err
 	}
-	return &Server{cfg: cfg, log: cfg.Logger, out: cfg.Out, Host: host, panel: ph, printed: make(chan struct{}), stop: make(chan struct{})}, nil
+	services.SetPlugins(mgr)
+	ph, err := panel.New(registry{mgr}, panel.Options{Logger: cfg.Logger.Named("panel")})
+	if err != nil {
+		return nil, err
+	}
+	addons.Register(ph, mgr)
+	return &Server{cfg: cfg, log: cfg.Logger, out: cfg.Out, Addons: mgr, panel: ph, printed: make(chan struct{}), stop: make(chan struct{})}, nil
 }
 
 // checkLoopback refuses a panel address that is not on the loopback: the
@@ -170,14 +186,15 @@ func (s *Server) Ready() <-chan struct{} { return s.printed }
 func (s *Server) Start(ctx context.Context) error {
 	if _, err := os.Stat(s.cfg.PluginsDir); errors.Is(err, os.ErrNotExist) {
 		fmt.Fprintf(s.out, "no plugins folder %s: starting with no plugin\n", s.cfg.PluginsDir)
-	} else if err := s.Host.LoadAll(ctx, s.cfg.PluginsDir); err != nil {
+	}
+	if err := s.Addons.Start(ctx); err != nil {
 		s.log.Error("some plugins did not start", "error", err)
 	}
-	plugins := s.Host.Plugins()
-	for _, p := range plugins {
-		fmt.Fprintln(s.out, s.statusLine(ctx, p))
+	plugins := s.Addons.Plugins()
+	for _, a := range s.Addons.List() {
+		fmt.Fprintln(s.out, s.statusLine(ctx, a))
 	}
-	if len(plugins) == 0 {
+	if len(s.Addons.List()) == 0 {
 		fmt.Fprintf(s.out, "no plugin under %s: run make build, or install a bundle\n", s.cfg.PluginsDir)
 	}
 	l, err := net.Listen("tcp", s.cfg.Listen)
@@ -280,17 +297,16 @@ func (s *Server) stopping() bool {
 }
 
 // statusLine describes a plugin and, for a storage provider, its server.
-func (s *Server) statusLine(ctx context.Context, p *launcher.Plugin) string {
-	info := p.Info()
-	m := p.Manifest()
-	line := fmt.Sprintf("plugin %s %s: %s", info.ID, m.Version, info.State)
-	if info.PID != 0 {
-		line += fmt.Sprintf(", pid %d", info.PID)
+func (s *Server) statusLine(ctx context.Context, a addons.Info) string {
+	line := fmt.Sprintf("plugin %s %s: %s", a.ID, a.Version, a.State)
+	if a.PID != 0 {
+		line += fmt.Sprintf(", pid %d", a.PID)
 	}
-	if info.Reason != "" {
-		line += ": " + info.Reason
+	if a.Reason != "" {
+		line += ": " + a.Reason
 	}
-	if info.State != launcher.StateRunning || !m.Offers(manifest.ProvidesStorage) {
+	p, ok := s.Addons.Plugin(a.ID)
+	if !ok || (a.State != launcher.StateRunning && a.State != launcher.StateDegraded) || !p.Manifest().Offers(manifest.ProvidesStorage) {
 		return line
 	}
 	client, err := p.Client()
@@ -319,7 +335,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if s.http != nil {
 		errs = append(errs, s.http.Shutdown(ctx))
 	}
-	errs = append(errs, s.Host.Shutdown(ctx, true))
+	errs = append(errs, s.Addons.Shutdown(ctx, true))
 	return errors.Join(errs...)
 }
 

@@ -19,7 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
-	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/internal/plugintest"
 	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/addon"
 	"github.com/quazzar/object-storage/plugin/envfile"
@@ -108,26 +108,9 @@ func uiStartHost(t testing.TB) *uiHost {
 	return &uiHost{Server: s, URL: s.PanelURL(), S3Address: s3, StateDir: state, out: out}
 }
 
-// uiBuildAddon builds ./cmd/object-storage into root/object-storage with
-// its manifest stamped with the executable's checksum, as `make build`
-// does.
-func uiBuildAddon(t testing.TB, root string) {
-	t.Helper()
-	dir := filepath.Join(root, addonID)
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	exe := filepath.Join(dir, addonID)
-	goTool := "go"
-	if p, err := exec.LookPath("go"); err == nil {
-		goTool = p
-	} else if g := os.Getenv("GOROOT"); g != "" {
-		goTool = filepath.Join(g, "bin", "go")
-	}
-	cmd := exec.Command(goTool, "build", "-o", exe, "./cmd/object-storage")
-	cmd.Dir = testkit.ModuleRoot()
-	out, err := cmd.CombinedOutput()
-	require.NoError(t, err, "go build ./cmd/object-storage: %s", out)
-	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), "plugin.json"), exe, filepath.Join(dir, manifest.FileName)))
-}
+// uiBuildAddon installs the add-on into root/object-storage with its
+// manifest stamped with the executable's checksum, as make build does.
+func uiBuildAddon(t testing.TB, root string) { plugintest.Dir(t, root, addonID, plugintest.Options{}) }
 
 func uiDumpLog(t testing.TB, path string) {
 	t.Helper()
@@ -260,4 +243,10 @@ func uiAWS(t *testing.T, home, endpoint, accessKey, secret string, args ...strin
 	}
 	out, err := cmd.CombinedOutput()
 	return string(out), err
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	plugintest.Cleanup()
+	os.Exit(code)
 }

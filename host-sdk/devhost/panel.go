@@ -2,45 +2,71 @@ package devhost
 
 import (
 	"context"
+	"fmt"
 
-	"github.com/quazzar/object-storage/host-sdk/launcher"
+	"github.com/quazzar/object-storage/host-sdk/addons"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
 	"github.com/quazzar/object-storage/host-sdk/panel"
 	"github.com/quazzar/object-storage/shared"
 )
 
-// registry lists the loaded plugins that have a page, for the panel.
-type registry struct{ host *launcher.Host }
+// registry lists the pages of the panel: the Add-ons page, and each
+// installed plugin that has one (with the host's Settings section added).
+type registry struct{ m *addons.Manager }
 
 func (r registry) Plugins() []panel.Plugin {
-	var out []panel.Plugin
-	for _, p := range r.host.Plugins() {
-		m := p.Manifest()
-		if !m.Offers(manifest.ProvidesPage) || m.Page == nil {
+	out := []panel.Plugin{r.m.PagePlugin()}
+	for _, a := range r.m.List() {
+		m, ok := r.m.Manifest(a.ID)
+		if !ok || !m.Offers(manifest.ProvidesPage) || m.Page == nil {
 			continue
 		}
 		out = append(out, panel.Plugin{
 			ID: m.ID, Title: m.Page.Title, Route: m.Page.Route, Menu: m.Page.Menu,
-			Provider: liveProvider{p},
+			Provider: liveProvider{r.m, m.ID},
 		})
 	}
 	return out
 }
 
 // liveProvider reaches the plugin's current process on every call, so a
-// restarted plugin keeps its page.
-type liveProvider struct{ p *launcher.Plugin }
+// restarted or upgraded plugin keeps its page.
+type liveProvider struct {
+	m  *addons.Manager
+	id string
+}
 
+func (l liveProvider) client() (*shared.PluginClient, error) {
+	p, ok := l.m.Plugin(l.id)
+	if !ok {
+		info, _ := l.m.Info(l.id)
+		msg := fmt.Sprintf("plugin %s is %s", l.id, info.State)
+		if info.Reason != "" {
+			msg += ": " + info.Reason
+		}
+		return nil, shared.Errorf(shared.CodeUnavailable, "%s", msg)
+	}
+	return p.Client()
+}
+
+// Page is the plugin's page with the host's Settings section at its end.
 func (l liveProvider) Page(ctx context.Context, req shared.PageRequest) (shared.Page, error) {
-	c, err := l.p.Client()
+	c, err := l.client()
 	if err != nil {
 		return shared.Page{}, err
 	}
-	return c.Page(ctx, req)
+	page, err := c.Page(ctx, req)
+	if err != nil {
+		return page, err
+	}
+	if man, ok := l.m.Manifest(l.id); ok && len(man.Settings) > 0 {
+		page.Sections = append(page.Sections, addons.SettingsSection(man, l.m.Settings(l.id)))
+	}
+	return page, nil
 }
 
 func (l liveProvider) State(ctx context.Context, req shared.StateRequest) (shared.StateResponse, error) {
-	c, err := l.p.Client()
+	c, err := l.client()
 	if err != nil {
 		return shared.StateResponse{}, err
 	}
@@ -48,7 +74,7 @@ func (l liveProvider) State(ctx context.Context, req shared.StateRequest) (share
 }
 
 func (l liveProvider) Action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
-	c, err := l.p.Client()
+	c, err := l.client()
 	if err != nil {
 		return shared.ActionResult{}, err
 	}

@@ -2,7 +2,6 @@ package devhost_test
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"os"
 	"os/exec"
@@ -19,8 +18,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/launcher"
-	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/internal/testkit"
+	"github.com/quazzar/object-storage/internal/plugintest"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -33,7 +31,7 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	h := uiStartHost(t)
 	ctx := context.Background()
 	addon := func() *shared.PluginClient {
-		p, ok := h.Host.Plugin(addonID)
+		p, ok := h.Addons.Plugin(addonID)
 		require.True(t, ok)
 		c, err := p.Client()
 		require.NoError(t, err)
@@ -90,7 +88,7 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	adopted := func(why string) {
 		t.Helper()
 		require.Eventually(t, func() bool {
-			p, _ := h.Host.Plugin(addonID)
+			p, _ := h.Addons.Plugin(addonID)
 			c, err := p.Client()
 			if err != nil {
 				return false
@@ -101,7 +99,7 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	}
 
 	// 1. The add-on is killed: the host restarts it and it adopts MinIO.
-	p, _ := h.Host.Plugin(addonID)
+	p, _ := h.Addons.Plugin(addonID)
 	oldPID := p.Info().PID
 	require.NoError(t, syscall.Kill(oldPID, syscall.SIGKILL))
 	require.Eventually(t, func() bool {
@@ -110,36 +108,18 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 	}, 60*time.Second, 100*time.Millisecond, "the host did not restart the add-on")
 	adopted("after the add-on was killed")
 
-	// 2. The add-on is upgraded: a new build, a new version.
-	next := filepath.Join(t.TempDir(), addonID)
-	require.NoError(t, os.MkdirAll(next, 0o755))
-	exe := filepath.Join(next, addonID)
-	build := exec.Command("go", "build", "-trimpath", "-o", exe, "./cmd/object-storage")
-	build.Dir = testkit.ModuleRoot()
-	out, err := build.CombinedOutput()
-	require.NoError(t, err, "%s", out)
-	man := filepath.Join(next, manifest.FileName)
-	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), "plugin.json"), exe, man))
-	var m map[string]any
-	b, err := os.ReadFile(man)
-	require.NoError(t, err)
-	require.NoError(t, json.Unmarshal(b, &m))
-	m["version"] = "0.1.1-upgrade"
-	b, err = json.Marshal(m)
-	require.NoError(t, err)
-	require.NoError(t, os.WriteFile(man, b, 0o644))
-	// A tampered build is refused before anything stops.
-	bad := filepath.Join(t.TempDir(), addonID)
-	require.NoError(t, os.MkdirAll(bad, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(bad, manifest.FileName), b, 0o644))
-	require.NoError(t, os.WriteFile(filepath.Join(bad, addonID), []byte("#!/bin/sh\necho tampered\n"), 0o755))
-	_, err = h.Host.Upgrade(ctx, bad)
-	require.ErrorContains(t, err, "running version is untouched")
+	// 2. The add-on is upgraded: a bundle of a new version, installed
+	// through the host. A bundle whose executable is not the one its
+	// manifest names is refused before anything stops.
+	tampered := plugintest.Bundle(t, addonID, plugintest.Options{Version: "0.1.1-upgrade"})
+	tamper(t, tampered)
+	_, err = h.Addons.Install(ctx, openFile(t, tampered), false)
+	require.ErrorContains(t, err, "bundle refused")
 	require.Equal(t, launcher.StateRunning, p.Info().State)
 
-	upgraded, err := h.Host.Upgrade(ctx, next)
+	info, err := h.Addons.Install(ctx, openFile(t, plugintest.Bundle(t, addonID, plugintest.Options{Version: "0.1.1-upgrade"})), false)
 	require.NoError(t, err)
-	require.Equal(t, "0.1.1-upgrade", upgraded.Manifest().Version)
+	require.Equal(t, "0.1.1-upgrade", info.Version)
 	adopted("after the upgrade")
 	require.Zero(t, failures.Load(), "S3 reads failed while the add-on was killed and upgraded: %v", lastErr.Load())
 
@@ -174,4 +154,30 @@ func TestNothingLostAcrossCrashesAndUpgrade(t *testing.T) {
 
 func readWrite(bucket string) string {
 	return `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:ListBucket"],"Resource":["arn:aws:s3:::` + bucket + `","arn:aws:s3:::` + bucket + `/*"]}]}`
+}
+
+func openFile(t *testing.T, path string) *os.File {
+	t.Helper()
+	f, err := os.Open(path)
+	require.NoError(t, err)
+	t.Cleanup(func() { f.Close() })
+	return f
+}
+
+// tamper rewrites a bundle with its executable's last byte changed, so
+// that it no longer matches the manifest's checksum.
+func tamper(t *testing.T, path string) {
+	t.Helper()
+	dir := t.TempDir()
+	cmd := exec.Command("tar", "-xzf", path, "-C", dir)
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	exe := filepath.Join(dir, addonID)
+	b, err := os.ReadFile(exe)
+	require.NoError(t, err)
+	b[len(b)-1] ^= 0xff
+	require.NoError(t, os.WriteFile(exe, b, 0o755))
+	cmd = exec.Command("tar", "-czf", path, "-C", dir, "plugin.json", addonID)
+	out, err = cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
 }

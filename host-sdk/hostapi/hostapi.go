@@ -7,54 +7,56 @@ import (
 	"context"
 	"encoding/json"
 
-	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
 	"github.com/quazzar/object-storage/shared"
 )
 
-// Lookup finds a loaded plugin by id.
-type Lookup func(id string) (*launcher.Plugin, bool)
+// Plugins finds the plugin a call is for. Client waits, up to the host's
+// bound, while the plugin is briefly away (starting, restarting,
+// upgrading), and otherwise fails with an error naming its state.
+type Plugins interface {
+	Client(ctx context.Context, id string) (*shared.PluginClient, manifest.Manifest, error)
+}
 
 // Backend implements shared.HostAPIBackend.
 type Backend struct {
 	shared.ReverseProxy
-	lookup Lookup
+	plugins Plugins
 }
 
-// New returns the host services over a reverse proxy (nil: the node has
+// New returns the host's API over a reverse proxy (nil: the node has
 // none) and the host's plugins.
-func New(proxy shared.ReverseProxy, lookup Lookup) *Backend {
+func New(proxy shared.ReverseProxy, plugins Plugins) *Backend {
 	if proxy == nil {
 		proxy = reverseproxy.Disabled{}
 	}
-	return &Backend{ReverseProxy: proxy, lookup: lookup}
+	return &Backend{ReverseProxy: proxy, plugins: plugins}
 }
 
-// SetLookup sets how plugins are found (the host is made after its
-// services).
-func (b *Backend) SetLookup(l Lookup) { b.lookup = l }
+// SetPlugins sets how plugins are found (the host's plugins are made
+// after its API).
+func (b *Backend) SetPlugins(p Plugins) { b.plugins = p }
 
 // Forward calls method on target's StorageModule with caller's id. A plugin
-// the host does not know, one that does not provide storage, or one that is
-// not running is not_enabled.
+// the host does not know, or one that does not provide storage, is
+// not_enabled; one that is briefly away is waited for.
 func (b *Backend) Forward(ctx context.Context, caller, target, method string, body []byte) ([]byte, error) {
-	if b.lookup == nil {
+	if b.plugins == nil {
 		return nil, shared.Errorf(shared.CodeNotEnabled, "no plugin %q is loaded on this node", target)
-	}
-	p, ok := b.lookup(target)
-	if !ok {
-		return nil, shared.Errorf(shared.CodeNotEnabled, "no plugin %q is loaded on this node", target)
-	}
-	if !p.Manifest().Offers(manifest.ProvidesStorage) {
-		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q does not provide object storage", target)
 	}
 	if err := checkForwarded(caller, method, body); err != nil {
 		return nil, err
 	}
-	client, err := p.Client()
+	client, man, err := b.plugins.Client(ctx, target)
+	if shared.CodeOf(err) == shared.CodeNotEnabled {
+		return nil, shared.Errorf(shared.CodeNotEnabled, "no plugin %q is loaded on this node", target)
+	}
+	if man.ID != "" && !man.Offers(manifest.ProvidesStorage) {
+		return nil, shared.Errorf(shared.CodeNotEnabled, "plugin %q does not provide object storage", target)
+	}
 	if err != nil {
-		return nil, shared.Errorf(shared.CodeNotEnabled, "%v", err)
+		return nil, err
 	}
 	return client.CallRaw(shared.WithCaller(ctx, caller), method, body)
 }

@@ -4,12 +4,9 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,96 +14,22 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/launcher"
-	"github.com/quazzar/object-storage/host-sdk/manifest"
-	"github.com/quazzar/object-storage/internal/testkit"
+	"github.com/quazzar/object-storage/internal/plugintest"
 	"github.com/quazzar/object-storage/plugin/settings/settingstest"
 )
 
-// programs are built once per test binary, into binDir.
-var programs = map[string]string{
-	"object-storage": "./cmd/object-storage",
-	"cloudos-dev":    "./cmd/cloudos-dev",
-	"crasher":        "./testdata/plugins/crasher",
-	"wrongcookie":    "./testdata/plugins/wrongcookie",
-	"testhost":       "./testdata/hosts/testhost",
-}
-
-// templates are the manifest templates of the plugins above.
-var templates = map[string]string{
-	"object-storage": "plugin.json",
-	"crasher":        "testdata/plugins/crasher/plugin.json",
-	"wrongcookie":    "testdata/plugins/wrongcookie/plugin.json",
-}
-
-var build struct {
-	once sync.Once
-	dir  string
-	err  error
-}
-
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if build.dir != "" {
-		_ = os.RemoveAll(build.dir)
-	}
+	plugintest.Cleanup()
 	os.Exit(code)
 }
 
-// binary returns the path of one of programs, building all of them (one
-// go build) the first time.
-func binary(t testing.TB, name string) string {
-	t.Helper()
-	build.once.Do(func() {
-		build.dir, build.err = os.MkdirTemp("", "launcher-test-bin-")
-		if build.err != nil {
-			return
-		}
-		args := []string{"build", "-o", build.dir + string(filepath.Separator)}
-		for _, pkg := range programs {
-			args = append(args, pkg)
-		}
-		cmd := exec.Command(goTool(), args...)
-		cmd.Dir = testkit.ModuleRoot()
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			build.err = fmt.Errorf("go %s: %w\n%s", strings.Join(args, " "), err, out)
-		}
-	})
-	require.NoError(t, build.err)
-	_, ok := programs[name]
-	require.True(t, ok, "unknown program %q", name)
-	return filepath.Join(build.dir, name)
-}
+// binary returns a program built by plugintest.
+func binary(t testing.TB, name string) string { return plugintest.Binary(t, name) }
 
-func goTool() string {
-	if p, err := exec.LookPath("go"); err == nil {
-		return p
-	}
-	return filepath.Join(os.Getenv("GOROOT"), "bin", "go")
-}
-
-// pluginDir installs plugin name into root/<name>: its executable and its
-// manifest stamped with the executable's checksum.
+// pluginDir installs plugin name into root/<name> with a stamped manifest.
 func pluginDir(t testing.TB, root, name string) string {
-	t.Helper()
-	dir := filepath.Join(root, name)
-	require.NoError(t, os.MkdirAll(dir, 0o755))
-	exe := filepath.Join(dir, name)
-	copyFile(t, binary(t, name), exe)
-	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), templates[name]), exe, filepath.Join(dir, manifest.FileName)))
-	return dir
-}
-
-func copyFile(t testing.TB, from, to string) {
-	t.Helper()
-	in, err := os.Open(from)
-	require.NoError(t, err)
-	defer in.Close()
-	out, err := os.OpenFile(to, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o755)
-	require.NoError(t, err)
-	_, err = io.Copy(out, in)
-	require.NoError(t, err)
-	require.NoError(t, out.Close())
+	return plugintest.Dir(t, root, name, plugintest.Options{})
 }
 
 // addonSettings point the add-on at temporary folders, free ports and a

@@ -653,6 +653,12 @@ func (p *Plugin) Configure(ctx context.Context, req shared.ConfigureRequest) (sh
 // kills the process. It returns the Shutdown call's error, if any; the
 // process is gone either way.
 func (p *Plugin) Stop(ctx context.Context, stopServices bool) error {
+	return p.StopWith(ctx, shared.ShutdownRequest{StopServices: stopServices})
+}
+
+// StopWith is Stop with the whole Shutdown request (Purge, for an
+// uninstall the owner confirmed).
+func (p *Plugin) StopWith(ctx context.Context, req shared.ShutdownRequest) error {
 	p.mu.Lock()
 	if p.stopped {
 		p.mu.Unlock()
@@ -675,14 +681,14 @@ func (p *Plugin) Stop(ctx context.Context, stopServices bool) error {
 	var err error
 	if inst != nil && !inst.gp.Exited() {
 		sctx, cancel := context.WithTimeout(ctx, p.policy.ShutdownTimeout)
-		_, err = inst.client.Shutdown(sctx, shared.ShutdownRequest{StopServices: stopServices})
+		_, err = inst.client.Shutdown(sctx, req)
 		cancel()
 		if err != nil {
 			p.log.Warn("plugin shutdown failed; killing it", "pid", inst.pid, "error", err)
 			err = fmt.Errorf("shut down plugin %s: %w", p.man.ID, err)
 		}
 		p.discard(inst, err != nil)
-		p.log.Info("plugin stopped", "pid", inst.pid, "stop_services", stopServices)
+		p.log.Info("plugin stopped", "pid", inst.pid, "stop_services", req.StopServices, "purge", req.Purge)
 	}
 	p.mu.Lock()
 	if p.state != StateFailed {

@@ -19,6 +19,7 @@ import (
 
 	"github.com/quazzar/object-storage/host-sdk/launcher"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
+	"github.com/quazzar/object-storage/internal/plugintest"
 	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -144,7 +145,7 @@ func scriptPlugin(t *testing.T, root, script string) string {
 	require.NoError(t, os.MkdirAll(dir, 0o755))
 	exe := filepath.Join(dir, "crasher")
 	require.NoError(t, os.WriteFile(exe, []byte(script), 0o755))
-	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), templates["crasher"]), exe, filepath.Join(dir, manifest.FileName)))
+	require.NoError(t, manifest.StampFile(filepath.Join(testkit.ModuleRoot(), plugintest.Programs["crasher"].Template), exe, filepath.Join(dir, manifest.FileName)))
 	return dir
 }
 
@@ -270,56 +271,6 @@ func TestPluginThatStopsAnsweringIsRestarted(t *testing.T) {
 	waitGone(t, first, 5*time.Second, "a hung plugin is killed")
 }
 
-func TestHostLoadsAFolderOfPlugins(t *testing.T) {
-	t.Parallel()
-	root := t.TempDir()
-	pluginDir(t, root, "object-storage")
-	pluginDir(t, root, "crasher")
-	require.NoError(t, os.MkdirAll(filepath.Join(root, "empty"), 0o755))
-	broken := filepath.Join(root, "broken")
-	require.NoError(t, os.MkdirAll(broken, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(broken, manifest.FileName), []byte(`{"id":"broken"}`), 0o644))
-
-	host := launcher.NewHost(launcher.HostOptions{
-		Logger:   testLogger(t),
-		Policy:   fastPolicy(),
-		Settings: map[string]map[string]string{"object-storage": addonSettings(t)},
-	})
-	t.Cleanup(func() { _ = host.Shutdown(context.Background(), true) })
-	err := host.LoadAll(context.Background(), root)
-	require.ErrorContains(t, err, `field "name"`)
-	require.ErrorContains(t, err, "broken")
-
-	ps := host.Plugins()
-	require.Len(t, ps, 2)
-	require.Equal(t, "crasher", ps[0].ID())
-	require.Equal(t, "object-storage", ps[1].ID())
-	addon, ok := host.Plugin("object-storage")
-	require.True(t, ok)
-	require.Equal(t, launcher.StateRunning, addon.Info().State)
-	_, ok = host.Plugin("broken")
-	require.False(t, ok)
-
-	// A second plugin with an id already loaded is refused.
-	dup := t.TempDir()
-	_, err = host.Load(context.Background(), pluginDir(t, dup, "crasher"))
-	require.ErrorContains(t, err, `plugin id "crasher"`)
-	require.ErrorContains(t, err, "already loaded")
-
-	var pids []int
-	for _, p := range ps {
-		pids = append(pids, p.Info().PID)
-	}
-	require.NoError(t, host.Shutdown(context.Background(), true))
-	for i, p := range ps {
-		require.Equal(t, launcher.StateStopped, p.Info().State)
-		waitGone(t, pids[i], 5*time.Second, "host shutdown kills every plugin")
-	}
-}
-
-// TestHostKilledLeavesNoPlugin SIGKILLs a host process and checks that its
-// plugin exits within a few seconds, by each of the two mechanisms alone
-// and together.
 func TestHostKilledLeavesNoPlugin(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
@@ -337,12 +288,12 @@ func TestHostKilledLeavesNoPlugin(t *testing.T) {
 		{"plugin watchdog alone", func(t *testing.T) *exec.Cmd {
 			root := t.TempDir()
 			pluginDir(t, root, "crasher")
-			return exec.Command(binary(t, "testhost"), "-plugins", root, "-pdeathsig=false")
+			return exec.Command(binary(t, "testhost"), "-plugins", root, "-state", t.TempDir(), "-pdeathsig=false")
 		}},
 		{"parent-death signal alone", func(t *testing.T) *exec.Cmd {
 			root := t.TempDir()
 			pluginDir(t, root, "crasher")
-			cmd := exec.Command(binary(t, "testhost"), "-plugins", root)
+			cmd := exec.Command(binary(t, "testhost"), "-plugins", root, "-state", t.TempDir())
 			cmd.Env = append(os.Environ(), "CRASHER_NO_WATCHDOG=1")
 			return cmd
 		}},

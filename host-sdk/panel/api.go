@@ -20,7 +20,7 @@ var actionID = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
 // servePageJSON answers GET /api/plugins/{id}/page: the page's schema.
 func (h *Handler) servePageJSON(w http.ResponseWriter, r *http.Request) {
 	if _, page, ok := h.loadPage(w, r); ok {
-		writeJSON(w, http.StatusOK, page)
+		WriteJSON(w, http.StatusOK, page)
 	}
 }
 
@@ -33,8 +33,8 @@ func (h *Handler) loadPage(w http.ResponseWriter, r *http.Request) (Plugin, shar
 	}
 	page, err := h.page(r.Context(), p)
 	if err != nil {
-		res, status := errorResult(err)
-		writeJSON(w, status, res)
+		res, status := ErrorResult(err)
+		WriteJSON(w, status, res)
 		return Plugin{}, shared.Page{}, false
 	}
 	return p, page, true
@@ -49,7 +49,7 @@ func (h *Handler) serveState(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if p.Provider == nil {
-		writeJSON(w, http.StatusServiceUnavailable, shared.ActionResult{Code: shared.CodeUnavailable,
+		WriteJSON(w, http.StatusServiceUnavailable, shared.ActionResult{Code: shared.CodeUnavailable,
 			Message: fmt.Sprintf("plugin %q is not running: start it (or check the host's log for why it stopped)", p.ID)})
 		return
 	}
@@ -61,12 +61,12 @@ func (h *Handler) serveState(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	res, err := p.Provider.State(ctx, shared.StateRequest{Query: query})
 	if err != nil {
-		out, status := errorResult(err)
-		writeJSON(w, status, out)
+		out, status := ErrorResult(err)
+		WriteJSON(w, status, out)
 		return
 	}
 	if !json.Valid(res.Document) {
-		writeJSON(w, http.StatusBadGateway, shared.ActionResult{Code: shared.CodeInternal,
+		WriteJSON(w, http.StatusBadGateway, shared.ActionResult{Code: shared.CodeInternal,
 			Message: fmt.Sprintf("plugin %q answered its state with invalid JSON", p.ID)})
 		return
 	}
@@ -94,7 +94,7 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 	}
 	action := r.PathValue("action")
 	if !actionID.MatchString(action) {
-		writeJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
+		WriteJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
 			Message: fmt.Sprintf("action id %q is not valid: use letters, digits, '_', '.' and '-' (at most 64)", action)})
 		return
 	}
@@ -102,11 +102,11 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			writeJSON(w, http.StatusRequestEntityTooLarge, shared.ActionResult{Code: shared.CodeInvalidArgument,
+			WriteJSON(w, http.StatusRequestEntityTooLarge, shared.ActionResult{Code: shared.CodeInvalidArgument,
 				Message: fmt.Sprintf("the request body is larger than the panel's limit of %d bytes: send less input", tooBig.Limit)})
 			return
 		}
-		writeJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
+		WriteJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
 			Message: fmt.Sprintf("could not read the request body: %v", err)})
 		return
 	}
@@ -115,12 +115,12 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 		input = []byte("{}")
 	}
 	if !isJSONObject(input) {
-		writeJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
+		WriteJSON(w, http.StatusBadRequest, shared.ActionResult{Code: shared.CodeInvalidArgument,
 			Message: `the action's input must be a JSON object, like {"name": "photos"}`})
 		return
 	}
 	if p.Provider == nil {
-		writeJSON(w, http.StatusServiceUnavailable, shared.ActionResult{Code: shared.CodeUnavailable,
+		WriteJSON(w, http.StatusServiceUnavailable, shared.ActionResult{Code: shared.CodeUnavailable,
 			Message: fmt.Sprintf("plugin %q is not running: start it (or check the host's log for why it stopped)", p.ID)})
 		return
 	}
@@ -131,9 +131,9 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 	res, err := p.Provider.Action(ctx, shared.ActionRequest{Action: action, Input: input})
 	took := time.Since(start)
 	if err != nil {
-		res, status := errorResult(err)
+		res, status := ErrorResult(err)
 		h.log.Info("action failed", "plugin", p.ID, "action", action, "code", res.Code, "status", status, "took", took)
-		writeJSON(w, status, res)
+		WriteJSON(w, status, res)
 		return
 	}
 	status := http.StatusOK
@@ -144,7 +144,7 @@ func (h *Handler) serveAction(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	h.log.Info("action", "plugin", p.ID, "action", action, "ok", res.OK, "code", res.Code, "status", status, "took", took)
-	writeJSON(w, status, res)
+	WriteJSON(w, status, res)
 }
 
 // lookup finds the {id} plugin or answers 404.
@@ -152,14 +152,14 @@ func (h *Handler) lookup(w http.ResponseWriter, r *http.Request) (Plugin, bool) 
 	id := r.PathValue("id")
 	p, ok := h.plugin(id)
 	if !ok {
-		writeJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound,
+		WriteJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound,
 			Message: fmt.Sprintf("no plugin %q has a page in this panel: check the plugin id (GET / lists the pages)", id)})
 	}
 	return p, ok
 }
 
-// writeJSON writes v as the JSON answer with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
+// WriteJSON writes v as the JSON answer with status.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
 	body, err := json.Marshal(v)
 	if err != nil {
 		status = http.StatusInternalServerError

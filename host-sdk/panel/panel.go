@@ -132,7 +132,7 @@ func New(reg Registry, opts Options) (*Handler, error) {
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.log.Warn("refused a cross-origin request", "method", r.Method, "path", r.URL.Path,
 			"origin", r.Header.Get("Origin"), "sec_fetch_site", r.Header.Get("Sec-Fetch-Site"))
-		writeJSON(w, http.StatusForbidden, shared.ActionResult{
+		WriteJSON(w, http.StatusForbidden, shared.ActionResult{
 			Code:    shared.CodePermission,
 			Message: "cross-origin request refused: actions can only be sent from the panel's own pages",
 		})
@@ -149,7 +149,7 @@ func New(reg Registry, opts Options) (*Handler, error) {
 	h.mux.HandleFunc("GET /api/plugins/{id}/state", h.serveState)
 	h.mux.HandleFunc("POST /api/plugins/{id}/actions/{action}", h.serveAction)
 	h.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound,
+		WriteJSON(w, http.StatusNotFound, shared.ActionResult{Code: shared.CodeNotFound,
 			Message: fmt.Sprintf("no API at %s %s: see the panel's README for the API paths", r.Method, r.URL.Path)})
 	})
 	h.mux.HandleFunc("/", h.serveRoute)
@@ -279,9 +279,9 @@ func StatusOf(code shared.Code) int {
 	}
 }
 
-// errorResult turns any error into the API's error answer and its status.
+// ErrorResult turns any error into the API's error answer and its status.
 // A *SchemaError is the plugin's fault, not the caller's: 502.
-func errorResult(err error) (shared.ActionResult, int) {
+func ErrorResult(err error) (shared.ActionResult, int) {
 	var se *SchemaError
 	if errors.As(err, &se) {
 		return shared.ActionResult{Code: shared.CodeInternal, Message: se.Error()}, http.StatusBadGateway

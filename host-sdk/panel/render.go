@@ -146,7 +146,7 @@ func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request) {
 	}
 	page, err := h.page(r.Context(), p)
 	if err != nil {
-		_, status := errorResult(err)
+		_, status := ErrorResult(err)
 		h.writeHTML(w, status, "layout", h.pageView(p, failureOf(p, err)))
 		return
 	}
