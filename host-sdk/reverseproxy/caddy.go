@@ -43,7 +43,9 @@ type Config struct {
 	// CAs: production), or TLSIssuerInternal for Caddy's local CA.
 	TLSIssuer string
 	// HTTPClient talks to the admin API; nil means a client with a 30 s
-	// timeout.
+	// timeout and no kept-alive connections (Caddy drops them at each
+	// config change). One given here should not keep connections alive
+	// either.
 	HTTPClient *http.Client
 	// Logger; nil means no logs.
 	Logger hclog.Logger
@@ -119,7 +121,13 @@ func New(cfg Config) (*Caddy, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		// Caddy restarts its admin endpoint after each config change and
+		// drops the connections it had: a kept-alive connection would fail
+		// the next change with "connection reset by peer" (Go replays only
+		// idempotent methods). Admin calls are rare: one connection each.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DisableKeepAlives = true
+		client = &http.Client{Timeout: 30 * time.Second, Transport: tr}
 	}
 	log := cfg.Logger
 	if log == nil {
