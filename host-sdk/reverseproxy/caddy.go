@@ -79,9 +79,11 @@ type Config struct {
 // one route per allowed path, rewritten to exactly that path; the refusal
 // matches the normalised path (Caddy's path matcher: case-insensitive,
 // decoded, dot segments resolved, slashes merged) or the path as sent (the
-// regexp), and everything else is forwarded as it came. With TLSIssuerInternal each route also has a
-// TLS automation policy {"@id": "<prefix><id>~tls", "subjects": ["H"],
-// "issuers": [{"module": "internal"}]} first in apps.tls.automation.policies.
+// regexp), and everything else is forwarded as it came.
+//
+// With TLSIssuerInternal each route also has a TLS automation policy
+// {"@id": "<prefix><id>~tls", "subjects": ["H"], "issuers": [{"module":
+// "internal"}]} first in apps.tls.automation.policies.
 type Caddy struct {
 	admin     *url.URL
 	server    string
