@@ -30,10 +30,26 @@ type ProxyStatus struct {
 
 // Route sends HTTPS traffic for Host to Upstream (host:port, plain HTTP).
 // ID is chosen by the caller and identifies the route for replace/remove.
+//
+// Deny keeps paths of the upstream private: the proxy answers a request
+// for one of them with 403 itself and never forwards it. Allow lists the
+// paths inside Deny that are forwarded all the same. A Deny pattern is an
+// absolute path ("/internal") or a path prefix ending in "*"
+// ("/internal/*"); an Allow entry is an exact path. Patterns are in normal
+// form (no "//", "." or ".." segments, no '%', '?', '#', '{' or '}') and
+// match regardless of case. A request is refused when its path matches a
+// Deny pattern either as sent (percent-decoded) or normalised (dot segments
+// resolved, repeated slashes merged), so that "//internal/x" or
+// "/a/../internal/x" cannot slip past; an allowed request reaches the
+// upstream with exactly the allowed path, whatever form it was sent in
+// (its query string is kept). With Deny empty every path is forwarded and
+// Allow must be empty too.
 type Route struct {
-	ID       string `json:"id"`
-	Host     string `json:"host"`
-	Upstream string `json:"upstream"`
+	ID       string   `json:"id"`
+	Host     string   `json:"host"`
+	Upstream string   `json:"upstream"`
+	Deny     []string `json:"deny,omitempty"`
+	Allow    []string `json:"allow,omitempty"`
 }
 
 // AddRouteRequest adds the route, or replaces the route with the same ID.

@@ -14,7 +14,10 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
@@ -22,6 +25,7 @@ import (
 	"github.com/quazzar/object-storage/internal/caddytest"
 	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/addon"
+	"github.com/quazzar/object-storage/plugin/envfile"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -241,4 +245,134 @@ func TestExposeThroughHostWithoutProxy(t *testing.T) {
 	status, res = baAction(t, s, "unexpose", map[string]string{})
 	require.Equal(t, http.StatusServiceUnavailable, status, "%+v", res)
 	require.Equal(t, "Reverse Proxy is not enabled on this node", res.Message)
+}
+
+// TestExposePublishesOnlyS3: through the exposed domain, S3 works as
+// before (AWS CLI with a key, a presigned GET, an anonymous GET of a public
+// object, a bucket whose name starts with "minio"), MinIO's liveness and
+// readiness answer, and every other /minio/… path, in any spelling, is
+// refused by the proxy itself: even the root credentials cannot use the
+// admin API there.
+func TestExposePublishesOnlyS3(t *testing.T) {
+	t.Parallel()
+	mc := testkit.Require(t, "mc")
+	caddy := caddytest.Start(t)
+	plugins := t.TempDir()
+	baInstall(t, plugins, baAddon, nil)
+	var stateDir string
+	s, _ := baStart(t, plugins, func(c *devhost.Config) {
+		c.ReverseProxyAdmin = caddy.AdminURL
+		c.ReverseProxyTLSIssuer = reverseproxy.TLSIssuerInternal
+		stateDir = c.StateDir
+	})
+	st := baWaitRunning(t, s)
+	ctx := context.Background()
+
+	domain := baDomain(t)
+	baOK(t, s, "expose", map[string]string{"domain": domain})
+	proxy, err := reverseproxy.New(reverseproxy.Config{AdminURL: caddy.AdminURL})
+	require.NoError(t, err)
+	rs, err := proxy.ListRoutes(ctx, shared.ListRoutesRequest{})
+	require.NoError(t, err)
+	require.Len(t, rs.Routes, 1)
+	require.Equal(t, []string{"/minio", "/minio/*"}, rs.Routes[0].Deny)
+	require.Equal(t, []string{"/minio/health/live", "/minio/health/ready"}, rs.Routes[0].Allow)
+
+	baOK(t, s, "create_bucket", map[string]string{"name": "cdn", "visibility": "public"})
+	baOK(t, s, "create_bucket", map[string]string{"name": "minio-data", "visibility": "private"})
+	policy := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*"],` +
+		`"Resource":["arn:aws:s3:::cdn","arn:aws:s3:::cdn/*","arn:aws:s3:::minio-data","arn:aws:s3:::minio-data/*"]}]}`
+	key := baOK(t, s, "create_key", map[string]string{"name": "app", "policy": policy})
+
+	// The AWS CLI with the key, over HTTPS at the domain.
+	port := strconv.Itoa(caddy.HTTPSPort)
+	endpoint := "https://" + domain + ":" + port
+	home := t.TempDir()
+	aws := func(args ...string) string {
+		t.Helper()
+		out, err := uiAWS(t, home, endpoint, key.AccessKey, key.SecretKey, append([]string{"--ca-bundle", caddy.RootCAPath()}, args...)...)
+		require.NoError(t, err, "aws %v: %s", args, out)
+		return out
+	}
+	file := filepath.Join(home, "report.txt")
+	require.NoError(t, os.WriteFile(file, []byte("only S3 through the proxy"), 0o600))
+	aws("s3", "cp", file, "s3://minio-data/report.txt")
+	aws("s3", "cp", file, "s3://cdn/report.txt")
+	require.Contains(t, aws("s3", "ls", "s3://minio-data"), "report.txt")
+	aws("s3", "cp", "s3://minio-data/report.txt", filepath.Join(home, "back.txt"))
+	back, err := os.ReadFile(filepath.Join(home, "back.txt"))
+	require.NoError(t, err)
+	require.Equal(t, "only S3 through the proxy", string(back))
+
+	// A presigned GET and an anonymous GET of the public object.
+	s3, err := minio.New(domain+":"+port, &minio.Options{
+		Creds: credentials.NewStaticV4(key.AccessKey, key.SecretKey, ""), Secure: true,
+		Transport: caddy.Transport(t), Region: "us-east-1", BucketLookup: minio.BucketLookupPath,
+	})
+	require.NoError(t, err)
+	signed, err := s3.PresignedGetObject(ctx, "minio-data", "report.txt", 5*time.Minute, nil)
+	require.NoError(t, err)
+	hc := caddy.Client(t)
+	for _, u := range []string{signed.String(), caddy.URL(domain, "/cdn/report.txt")} {
+		resp, err := hc.Get(u)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "%s: %s", u, body)
+		require.Equal(t, "only S3 through the proxy", string(body), u)
+	}
+
+	// Liveness and readiness come from MinIO, also when the path is
+	// spelled to mean something else to MinIO once forwarded as sent.
+	for _, target := range []string{"/minio/health/live", "/minio/health/ready", "/minio/admin/v3/info/../../../health/live"} {
+		resp, _ := caddy.Raw(t, http.MethodGet, domain, target)
+		require.Equal(t, http.StatusOK, resp.StatusCode, target)
+		require.Contains(t, resp.Header.Values("Server"), "MinIO", target)
+	}
+
+	// Everything else under /minio is refused by Caddy: no answer of
+	// MinIO's (it sends Server: MinIO and X-Amz-Request-Id on every one).
+	for _, p := range []string{"/minio/admin/v3/info", "/minio/v2/metrics/cluster", "/minio/bootstrap/v1/verify", "/minio/kms/v1/key/list", "/minio/metrics/v3", "/minio/peer/v1/x"} {
+		for _, target := range caddytest.PathVariants(p) {
+			for _, method := range []string{http.MethodGet, http.MethodHead, http.MethodPost} {
+				resp, body := caddy.Raw(t, method, domain, target)
+				require.Equal(t, http.StatusForbidden, resp.StatusCode, "%s %s", method, target)
+				require.NotContains(t, resp.Header.Values("Server"), "MinIO", "%s %s", method, target)
+				require.Empty(t, resp.Header.Get("X-Amz-Request-Id"), "%s %s", method, target)
+				if method != http.MethodHead {
+					require.Equal(t, reverseproxy.Refusal, body, "%s %s", method, target)
+				}
+			}
+		}
+	}
+
+	// mc with the root credentials: S3 works at the domain, the admin API
+	// does not (it does on MinIO's own address).
+	creds, err := envfile.Load(filepath.Join(stateDir, "minio.env"))
+	require.NoError(t, err)
+	mcDir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(mcDir, "certs", "CAs"), 0o700))
+	ca, err := os.ReadFile(caddy.RootCAPath())
+	require.NoError(t, err)
+	require.NoError(t, os.WriteFile(filepath.Join(mcDir, "certs", "CAs", "caddy.crt"), ca, 0o600))
+	runMC := func(args ...string) (string, error) {
+		t.Helper()
+		mctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(mctx, mc, append([]string{"--config-dir", mcDir}, args...)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + mcDir,
+			"MC_HOST_public=https://" + creds.User + ":" + creds.Password + "@" + domain + ":" + port,
+			"MC_HOST_local=http://" + creds.User + ":" + creds.Password + "@" + st.S3Address}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := runMC("ls", "public/minio-data")
+	require.NoError(t, err, "mc ls through the proxy: %s", out)
+	require.Contains(t, out, "report.txt")
+	out, err = runMC("admin", "info", "local")
+	require.NoError(t, err, "mc admin info on MinIO's own address: %s", out)
+	out, err = runMC("admin", "info", "public")
+	require.Error(t, err, "mc admin info through the proxy must fail: %s", out)
+	require.Contains(t, out, "the reverse proxy refused it", "refused by the proxy, not unreachable: %s", out)
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -42,7 +43,9 @@ type Config struct {
 	// CAs: production), or TLSIssuerInternal for Caddy's local CA.
 	TLSIssuer string
 	// HTTPClient talks to the admin API; nil means a client with a 30 s
-	// timeout.
+	// timeout and no kept-alive connections (Caddy drops them at each
+	// config change). One given here should not keep connections alive
+	// either.
 	HTTPClient *http.Client
 	// Logger; nil means no logs.
 	Logger hclog.Logger
@@ -60,9 +63,27 @@ type Config struct {
 //	 "terminal": true}
 //
 // inserted first in the server's routes, so that a catch-all route of the
-// operator does not shadow it. With TLSIssuerInternal each route also has a
-// TLS automation policy {"@id": "<prefix><id>~tls", "subjects": ["H"],
-// "issuers": [{"module": "internal"}]} first in apps.tls.automation.policies.
+// operator does not shadow it. A route with Deny ["/in", "/in/*"] and Allow
+// ["/in/ok"] has a subroute instead of the reverse_proxy handler:
+//
+//	{"handler": "subroute", "routes": [
+//	  {"match": [{"path": ["/in/ok"]}],
+//	   "handle": [{"handler": "rewrite", "uri": "/in/ok"}, <reverse_proxy to U>],
+//	   "terminal": true},
+//	  {"match": [{"path": ["/in", "/in/*"]},
+//	             {"vars_regexp": {"{http.request.uri.path}": {"pattern": "(?i)^(?:/in$|/in/)"}}}],
+//	   "handle": [{"handler": "static_response", "status_code": 403, "body": Refusal, …}],
+//	   "terminal": true},
+//	  {"handle": [<reverse_proxy to U>]}]}
+//
+// one route per allowed path, rewritten to exactly that path; the refusal
+// matches the normalised path (Caddy's path matcher: case-insensitive,
+// decoded, dot segments resolved, slashes merged) or the path as sent (the
+// regexp), and everything else is forwarded as it came.
+//
+// With TLSIssuerInternal each route also has a TLS automation policy
+// {"@id": "<prefix><id>~tls", "subjects": ["H"], "issuers": [{"module":
+// "internal"}]} first in apps.tls.automation.policies.
 type Caddy struct {
 	admin     *url.URL
 	server    string
@@ -102,7 +123,13 @@ func New(cfg Config) (*Caddy, error) {
 	}
 	client := cfg.HTTPClient
 	if client == nil {
-		client = &http.Client{Timeout: 30 * time.Second}
+		// Caddy restarts its admin endpoint after each config change and
+		// drops the connections it had: a kept-alive connection would fail
+		// the next change with "connection reset by peer" (Go replays only
+		// idempotent methods). Admin calls are rare: one connection each.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.DisableKeepAlives = true
+		client = &http.Client{Timeout: 30 * time.Second, Transport: tr}
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -153,17 +180,77 @@ func (c *Caddy) AddRoute(ctx context.Context, req shared.AddRouteRequest) (share
 		// A policy left by an earlier run with another issuer setting.
 		return shared.Route{}, shared.Errorf(shared.CodeOf(err), "remove the old TLS policy of route %q: %w", r.ID, err)
 	}
-	route := map[string]any{
-		"@id":      c.routeID(r.ID),
-		"match":    []any{map[string]any{"host": []string{r.Host}}},
-		"handle":   []any{map[string]any{"handler": "reverse_proxy", "upstreams": []any{map[string]any{"dial": r.Upstream}}}},
-		"terminal": true,
-	}
-	if err := c.upsertFirst(ctx, c.routeID(r.ID), []string{"apps", "http", "servers", server, "routes"}, route); err != nil {
+	if err := c.upsertFirst(ctx, c.routeID(r.ID), []string{"apps", "http", "servers", server, "routes"}, c.caddyRoute(r)); err != nil {
 		return shared.Route{}, shared.Errorf(shared.CodeOf(err), "add route %q: %w", r.ID, err)
 	}
-	c.log.Info("reverse proxy route set", "id", r.ID, "host", r.Host, "upstream", r.Upstream, "server", server)
+	c.log.Info("reverse proxy route set", "id", r.ID, "host", r.Host, "upstream", r.Upstream, "deny", r.Deny, "allow", r.Allow, "server", server)
 	return r, nil
+}
+
+// Refusal is the body of the proxy's own 403 for a denied path.
+const Refusal = "Forbidden: this path is not published here; the reverse proxy refused it without forwarding it.\n"
+
+// caddyRoute is r (valid) in Caddy's JSON, as the Caddy type's comment
+// shows it.
+func (c *Caddy) caddyRoute(r shared.Route) map[string]any {
+	proxy := map[string]any{"handler": "reverse_proxy", "upstreams": []any{map[string]any{"dial": r.Upstream}}}
+	handler := proxy
+	if len(r.Deny) > 0 {
+		var routes []any
+		// Each allowed path is forwarded as exactly that path: the match
+		// is on the normalised path, and what the client sent (dot
+		// segments, doubled slashes, escapes) could mean something else
+		// to the upstream.
+		for _, p := range r.Allow {
+			routes = append(routes, map[string]any{
+				"match":    []any{map[string]any{"path": []string{p}}},
+				"handle":   []any{map[string]any{"handler": "rewrite", "uri": p}, proxy},
+				"terminal": true,
+			})
+		}
+		// The path matcher compares the normalised path; the regexp on
+		// the path as sent catches what normalising would move out of a
+		// denied prefix ("/internal/x/../.." is "/" once normalised, but
+		// the upstream receives it as sent).
+		routes = append(routes,
+			map[string]any{
+				"match": []any{
+					map[string]any{"path": r.Deny},
+					map[string]any{"vars_regexp": map[string]any{"{http.request.uri.path}": map[string]any{"pattern": denyPattern(r.Deny)}}},
+				},
+				"handle": []any{map[string]any{
+					"handler":     "static_response",
+					"status_code": http.StatusForbidden,
+					"headers":     map[string]any{"Content-Type": []string{"text/plain; charset=utf-8"}},
+					"body":        Refusal,
+				}},
+				"terminal": true,
+			},
+			map[string]any{"handle": []any{proxy}},
+		)
+		handler = map[string]any{"handler": "subroute", "routes": routes}
+	}
+	return map[string]any{
+		"@id":      c.routeID(r.ID),
+		"match":    []any{map[string]any{"host": []string{r.Host}}},
+		"handle":   []any{handler},
+		"terminal": true,
+	}
+}
+
+// denyPattern is a regular expression for the Deny patterns (valid, so
+// without regexp metacharacters other than a final '*'), matching the start
+// of a path regardless of case.
+func denyPattern(deny []string) string {
+	alts := make([]string, len(deny))
+	for i, d := range deny {
+		if prefix, ok := strings.CutSuffix(d, "*"); ok {
+			alts[i] = regexp.QuoteMeta(prefix)
+		} else {
+			alts[i] = regexp.QuoteMeta(d) + "$"
+		}
+	}
+	return "(?i)^(?:" + strings.Join(alts, "|") + ")"
 }
 
 // RemoveRoute removes exactly the route with that ID and its TLS policy.
@@ -194,40 +281,98 @@ func (c *Caddy) ListRoutes(ctx context.Context, _ shared.ListRoutesRequest) (sha
 	if err != nil {
 		return shared.ListRoutesResponse{}, err
 	}
-	var routes []struct {
-		ID    string `json:"@id"`
-		Match []struct {
-			Host []string `json:"host"`
-		} `json:"match"`
-		Handle []struct {
-			Handler   string `json:"handler"`
-			Upstreams []struct {
-				Dial string `json:"dial"`
-			} `json:"upstreams"`
-		} `json:"handle"`
-	}
+	var routes []json.RawMessage
 	if err := c.get(ctx, configPath("apps", "http", "servers", server, "routes"), &routes); err != nil {
 		return shared.ListRoutesResponse{}, err
 	}
 	out := []shared.Route{}
-	for _, r := range routes {
-		id, ok := strings.CutPrefix(r.ID, c.prefix)
+	for _, raw := range routes {
+		var head struct {
+			ID string `json:"@id"`
+		}
+		if json.Unmarshal(raw, &head) != nil {
+			continue
+		}
+		id, ok := strings.CutPrefix(head.ID, c.prefix)
 		if !ok || validateID(id) != nil {
 			continue
 		}
-		route := shared.Route{ID: id}
-		if len(r.Match) > 0 && len(r.Match[0].Host) > 0 {
-			route.Host = r.Match[0].Host[0]
-		}
-		for _, h := range r.Handle {
-			if h.Handler == "reverse_proxy" && len(h.Upstreams) > 0 {
-				route.Upstream = h.Upstreams[0].Dial
-			}
-		}
-		out = append(out, route)
+		out = append(out, c.readRoute(id, raw))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].ID < out[j].ID })
 	return shared.ListRoutesResponse{Routes: out}, nil
+}
+
+// caddyHandle is the part of a Caddy route that readRoute reads.
+type caddyHandle struct {
+	Match []struct {
+		Host []string `json:"host"`
+		Path []string `json:"path"`
+	} `json:"match"`
+	Handle []struct {
+		Handler   string `json:"handler"`
+		Upstreams []struct {
+			Dial string `json:"dial"`
+		} `json:"upstreams"`
+		Routes []caddyHandle `json:"routes"` // of a subroute
+	} `json:"handle"`
+}
+
+// readRoute reads one of our routes back from Caddy's JSON. Deny and Allow
+// are read from the shape caddyRoute writes, and only kept when the route
+// is exactly that shape: a route changed by hand in Caddy may no longer
+// refuse what it says, so it reads as one without refusals, and a caller
+// that compares it with what it wants puts it back.
+func (c *Caddy) readRoute(id string, raw json.RawMessage) shared.Route {
+	r := shared.Route{ID: id}
+	var h caddyHandle
+	if json.Unmarshal(raw, &h) != nil {
+		return r
+	}
+	if len(h.Match) > 0 && len(h.Match[0].Host) > 0 {
+		r.Host = h.Match[0].Host[0]
+	}
+	for _, hd := range h.Handle {
+		if hd.Handler == "reverse_proxy" && len(hd.Upstreams) > 0 {
+			r.Upstream = hd.Upstreams[0].Dial
+		}
+		if hd.Handler != "subroute" {
+			continue
+		}
+		for _, sub := range hd.Routes {
+			var path []string
+			if len(sub.Match) > 0 {
+				path = sub.Match[0].Path
+			}
+			for _, sh := range sub.Handle {
+				switch {
+				case sh.Handler == "reverse_proxy" && len(sh.Upstreams) > 0:
+					r.Upstream = sh.Upstreams[0].Dial
+				case sh.Handler == "rewrite" && len(path) == 1:
+					r.Allow = append(r.Allow, path[0])
+				case sh.Handler == "static_response":
+					r.Deny = append(r.Deny, path...)
+				}
+			}
+		}
+	}
+	if len(r.Deny) > 0 && !sameJSON(c.caddyRoute(r), raw) {
+		r.Deny, r.Allow = nil, nil
+	}
+	return r
+}
+
+// sameJSON reports whether v and raw encode the same JSON value.
+func sameJSON(v any, raw json.RawMessage) bool {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return false
+	}
+	var x, y any
+	if json.Unmarshal(b, &x) != nil || json.Unmarshal(raw, &y) != nil {
+		return false
+	}
+	return reflect.DeepEqual(x, y)
 }
 
 // resolveServer returns the configured server name after checking that it

@@ -34,11 +34,12 @@ func newProxy(t *testing.T, c *caddytest.Server, server string) *reverseproxy.Ca
 }
 
 // echoServer is a plain HTTP upstream on 127.0.0.1 that answers its name
-// and records the Host header it received.
+// and records the Host header and the request target it received.
 type echoServer struct {
 	*httptest.Server
-	mu    sync.Mutex
-	hosts []string
+	mu      sync.Mutex
+	hosts   []string
+	targets []string
 }
 
 func startEcho(t *testing.T, name string) *echoServer {
@@ -46,11 +47,21 @@ func startEcho(t *testing.T, name string) *echoServer {
 	e.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.mu.Lock()
 		e.hosts = append(e.hosts, r.Host)
+		e.targets = append(e.targets, r.RequestURI)
 		e.mu.Unlock()
 		_, _ = io.WriteString(w, name)
 	}))
 	t.Cleanup(e.Close)
 	return e
+}
+
+// takeTargets returns the request targets received since the last call.
+func (e *echoServer) takeTargets() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	out := e.targets
+	e.targets = nil
+	return out
 }
 
 func (e *echoServer) lastHost() string {
@@ -421,4 +432,90 @@ func TestCaddyAddAfterRemoveAll(t *testing.T) {
 		_, err = p.RemoveRoute(ctx, shared.RemoveRouteRequest{ID: "s3"})
 		require.NoError(t, err, "remove #%d", i)
 	}
+}
+
+// TestCaddyDenyAllow: a route with Deny and Allow reads back the same,
+// refuses denied paths in every spelling without forwarding them, forwards
+// an allowed path as exactly that path, and forwards everything else as it
+// came. A route of the old shape, or one changed by hand in Caddy, reads
+// as one without refusals.
+func TestCaddyDenyAllow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cd := caddytest.Start(t)
+	up := startEcho(t, "upstream")
+	p := newProxy(t, cd, "")
+	host := "deny.localhost"
+	want := shared.Route{ID: "d", Host: host, Upstream: up.addr(), Deny: []string{"/in", "/in/*"}, Allow: []string{"/in/ok"}}
+	got, err := p.AddRoute(ctx, shared.AddRouteRequest{Route: shared.Route{
+		ID: "d", Host: host, Upstream: up.addr(), Deny: []string{"/IN/*", "/in"}, Allow: []string{"/in/OK"},
+	}})
+	require.NoError(t, err)
+	require.Equal(t, want, got, "stored normalised")
+	list, err := p.ListRoutes(ctx, shared.ListRoutesRequest{})
+	require.NoError(t, err)
+	require.Equal(t, []shared.Route{want}, list.Routes, "read back as added")
+	waitBody(t, cd.Client(t), cd.URL(host, "/"), "upstream")
+	up.takeTargets()
+
+	for _, method := range []string{http.MethodGet, http.MethodHead} {
+		for _, target := range append(caddytest.PathVariants("/in/secret/x"), "/in", "/IN", "/in/", "/in.") {
+			resp, body := cd.Raw(t, method, host, target)
+			require.Equal(t, http.StatusForbidden, resp.StatusCode, "%s %s", method, target)
+			if method == http.MethodGet {
+				require.Equal(t, reverseproxy.Refusal, body, "%s %s", method, target)
+			}
+			require.Empty(t, up.takeTargets(), "%s %s reached the upstream", method, target)
+		}
+	}
+	// An allowed path, however it is spelled, reaches the upstream as
+	// exactly that path (the query kept).
+	for target, arrives := range map[string]string{
+		"/in/ok":                 "/in/ok",
+		"/IN/Ok":                 "/in/ok",
+		"//in/ok":                "/in/ok",
+		"/in/x/../ok":            "/in/ok",
+		"/in/secret/../../in/ok": "/in/ok",
+		"/in/ok?x=1":             "/in/ok?x=1",
+	} {
+		resp, body := cd.Raw(t, http.MethodGet, host, target)
+		require.Equal(t, http.StatusOK, resp.StatusCode, target)
+		require.Equal(t, "upstream", body, target)
+		require.Equal(t, []string{arrives}, up.takeTargets(), target)
+	}
+	// Everything else goes through as it was sent.
+	for _, target := range []string{"/", "/inside/x", "/in-data/x", "/a/in/x", "/b/%2Fx//y", "/x?in=/in/"} {
+		resp, _ := cd.Raw(t, http.MethodGet, host, target)
+		require.Equal(t, http.StatusOK, resp.StatusCode, target)
+		require.Equal(t, []string{target}, up.takeTargets(), target)
+	}
+
+	// Changed by hand in Caddy (the refusal now answers 200): the route no
+	// longer reads as refusing anything.
+	code, b := adminJSON(t, cd, "/id/quazzar-d/handle/0/routes/1/handle/0/status_code")
+	require.Equal(t, http.StatusOK, code, string(b))
+	require.JSONEq(t, "403", string(b))
+	req, err := http.NewRequest(http.MethodPatch, cd.AdminURL+"/id/quazzar-d/handle/0/routes/1/handle/0/status_code", strings.NewReader("200"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	resp.Body.Close()
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	list, err = p.ListRoutes(ctx, shared.ListRoutesRequest{})
+	require.NoError(t, err)
+	require.Equal(t, []shared.Route{{ID: "d", Host: host, Upstream: up.addr()}}, list.Routes)
+
+	// The old shape (no Deny): one reverse_proxy handler, as before.
+	_, err = p.AddRoute(ctx, shared.AddRouteRequest{Route: shared.Route{ID: "d", Host: host, Upstream: up.addr()}})
+	require.NoError(t, err)
+	code, b = adminJSON(t, cd, "/id/quazzar-d/handle")
+	require.Equal(t, http.StatusOK, code)
+	require.JSONEq(t, `[{"handler":"reverse_proxy","upstreams":[{"dial":"`+up.addr()+`"}]}]`, string(b))
+	list, err = p.ListRoutes(ctx, shared.ListRoutesRequest{})
+	require.NoError(t, err)
+	require.Equal(t, []shared.Route{{ID: "d", Host: host, Upstream: up.addr()}}, list.Routes)
+	resp, _ = cd.Raw(t, http.MethodGet, host, "/in/secret")
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	require.Equal(t, []string{"/in/secret"}, up.takeTargets())
 }

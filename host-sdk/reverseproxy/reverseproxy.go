@@ -6,7 +6,9 @@ package reverseproxy
 import (
 	"context"
 	"net"
+	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -45,8 +47,9 @@ var (
 	labelPattern = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 )
 
-// ValidateRoute checks a route and returns it normalized (host in lower
-// case). Errors are shared.FieldError on "id", "host" or "upstream".
+// ValidateRoute checks a route and returns it normalized (host, Deny and
+// Allow in lower case; Deny and Allow sorted, without repetitions). Errors
+// are shared.FieldError on "id", "host", "upstream", "deny" or "allow".
 func ValidateRoute(r shared.Route) (shared.Route, error) {
 	if err := validateID(r.ID); err != nil {
 		return shared.Route{}, err
@@ -58,7 +61,92 @@ func ValidateRoute(r shared.Route) (shared.Route, error) {
 	if err := validateUpstream(r.Upstream); err != nil {
 		return shared.Route{}, err
 	}
-	return shared.Route{ID: r.ID, Host: host, Upstream: r.Upstream}, nil
+	deny, err := validatePaths("deny", r.Deny, true)
+	if err != nil {
+		return shared.Route{}, err
+	}
+	allow, err := validatePaths("allow", r.Allow, false)
+	if err != nil {
+		return shared.Route{}, err
+	}
+	for _, a := range allow {
+		if !slices.ContainsFunc(deny, func(d string) bool { return PathMatches(d, a) }) {
+			return shared.Route{}, shared.FieldError("allow", "allowed path %q is not inside any denied pattern: Allow only lists exceptions to Deny (every other path is forwarded anyway)", a)
+		}
+	}
+	return shared.Route{ID: r.ID, Host: host, Upstream: r.Upstream, Deny: deny, Allow: allow}, nil
+}
+
+// Limits of a route's Deny and Allow lists.
+const (
+	MaxPaths      = 32
+	MaxPathLength = 256
+)
+
+// pathChars are the characters of a path pattern: RFC 3986's path
+// characters without '%' (percent-encoding is matched decoded) and '*'
+// (only as the last character of a prefix pattern).
+var pathChars = regexp.MustCompile(`^/[A-Za-z0-9\-._~!$&'()+,;=:@/]*$`)
+
+// validatePaths checks the Deny (prefixes allowed) or Allow list of a
+// route and returns it in lower case, sorted, without repetitions; nil
+// when empty.
+func validatePaths(field string, paths []string, prefixes bool) ([]string, error) {
+	if len(paths) > MaxPaths {
+		return nil, shared.FieldError(field, "a route takes at most %d %s paths, not %d", MaxPaths, field, len(paths))
+	}
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if err := validatePath(field, p, prefixes); err != nil {
+			return nil, err
+		}
+		out = append(out, strings.ToLower(p))
+	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+func validatePath(field, p string, prefix bool) error {
+	rule := "must be an absolute path such as /internal"
+	if prefix {
+		rule += ", or a prefix ending in * such as /internal/*"
+	}
+	body := p
+	if prefix {
+		body = strings.TrimSuffix(p, "*")
+	}
+	// The path without a trailing slash (kept by the matching) must be
+	// its own normal form: the proxy compares normalised paths.
+	bare := body
+	if len(bare) > 1 {
+		bare = strings.TrimSuffix(bare, "/")
+	}
+	switch {
+	case len(p) > MaxPathLength:
+		return shared.FieldError(field, "%s path %q is longer than %d characters", field, p, MaxPathLength)
+	case !pathChars.MatchString(body):
+		return shared.FieldError(field, "%s path %q %s, of letters, digits and -._~!$&'()+,;=:@/ (no %%, ?, #, {, }, spaces; * only at the end of a prefix)", field, p, rule)
+	case path.Clean(bare) != bare:
+		return shared.FieldError(field, "%s path %q is not in normal form (no //, . or .. segments): write %q", field, p, path.Clean(bare))
+	case strings.HasSuffix(bare, "."):
+		return shared.FieldError(field, "%s path %q must not end with '.': the proxy ignores trailing dots when it matches", field, p)
+	}
+	return nil
+}
+
+// PathMatches reports whether a Deny pattern matches a path (in normal
+// form), regardless of case: the pattern is the path itself, or a prefix
+// of it when it ends in '*'.
+func PathMatches(pattern, p string) bool {
+	pattern, p = strings.ToLower(pattern), strings.ToLower(p)
+	if prefix, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(p, prefix)
+	}
+	return p == pattern
 }
 
 func validateID(id string) error {

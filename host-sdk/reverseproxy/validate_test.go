@@ -3,6 +3,7 @@ package reverseproxy_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -67,6 +68,83 @@ func TestValidateRoute(t *testing.T) {
 	require.Len(t, long, 253)
 	_, err := reverseproxy.ValidateRoute(shared.Route{ID: "x", Host: long, Upstream: "127.0.0.1:1"})
 	require.NoError(t, err)
+}
+
+func TestValidateRouteDenyAllow(t *testing.T) {
+	base := shared.Route{ID: "x", Host: "s3.example.com", Upstream: "127.0.0.1:9000"}
+	many := make([]string, reverseproxy.MaxPaths+1)
+	for i := range many {
+		many[i] = fmt.Sprintf("/p%d", i)
+	}
+	cases := []struct {
+		name              string
+		deny, allow       []string
+		field             string   // "" means valid
+		wantDeny, wantAll []string // when valid
+	}{
+		{"none", nil, nil, "", nil, nil},
+		{"empty lists read as none", []string{}, []string{}, "", nil, nil},
+		{"exact and prefix", []string{"/in/*", "/in"}, []string{"/in/ok"}, "", []string{"/in", "/in/*"}, []string{"/in/ok"}},
+		{"lower case, sorted, once", []string{"/IN/*", "/in/*", "/a"}, []string{"/In/OK", "/in/ok"}, "", []string{"/a", "/in/*"}, []string{"/in/ok"}},
+		{"everything", []string{"/*"}, []string{"/health"}, "", []string{"/*"}, []string{"/health"}},
+		{"trailing slash kept", []string{"/in/"}, nil, "", []string{"/in/"}, nil},
+		{"rfc 3986 characters", []string{"/a-b_c.d~e!$&'()+,;=:@/*"}, nil, "", []string{"/a-b_c.d~e!$&'()+,;=:@/*"}, nil},
+		{"relative", []string{"in/*"}, nil, "deny", nil, nil},
+		{"empty pattern", []string{""}, nil, "deny", nil, nil},
+		{"star inside", []string{"/in/*/x"}, nil, "deny", nil, nil},
+		{"glob", []string{"/in/[ab]"}, nil, "deny", nil, nil},
+		{"placeholder", []string{"/{http.request.host}/*"}, nil, "deny", nil, nil},
+		{"percent", []string{"/in%2Fx"}, nil, "deny", nil, nil},
+		{"query", []string{"/in?x=1"}, nil, "deny", nil, nil},
+		{"space", []string{"/in x"}, nil, "deny", nil, nil},
+		{"backslash", []string{`/in\x`}, nil, "deny", nil, nil},
+		{"doubled slash", []string{"//in/*"}, nil, "deny", nil, nil},
+		{"dot segment", []string{"/in/./x"}, nil, "deny", nil, nil},
+		{"dot dot segment", []string{"/in/../x"}, nil, "deny", nil, nil},
+		{"trailing dot", []string{"/in."}, nil, "deny", nil, nil},
+		{"too long", []string{"/" + strings.Repeat("a", reverseproxy.MaxPathLength)}, nil, "deny", nil, nil},
+		{"too many", many, nil, "deny", nil, nil},
+		{"allow without deny", nil, []string{"/in/ok"}, "allow", nil, nil},
+		{"allow outside deny", []string{"/in/*"}, []string{"/out"}, "allow", nil, nil},
+		{"allow a prefix", []string{"/in/*"}, []string{"/in/ok/*"}, "allow", nil, nil},
+		{"allow not normal", []string{"/in/*"}, []string{"/in//ok"}, "allow", nil, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			r := base
+			r.Deny, r.Allow = tc.deny, tc.allow
+			got, err := reverseproxy.ValidateRoute(r)
+			if tc.field == "" {
+				require.NoError(t, err)
+				require.Equal(t, tc.wantDeny, got.Deny)
+				require.Equal(t, tc.wantAll, got.Allow)
+				return
+			}
+			require.Error(t, err)
+			e := shared.AsError(err)
+			require.Equal(t, shared.CodeInvalidArgument, e.Code)
+			require.Equal(t, tc.field, e.Field, e.Message)
+		})
+	}
+}
+
+func TestPathMatches(t *testing.T) {
+	cases := []struct {
+		pattern, path string
+		want          bool
+	}{
+		{"/minio", "/minio", true},
+		{"/minio", "/MINIO", true},
+		{"/minio", "/minio/", false},
+		{"/minio/*", "/minio/admin/v3/info", true},
+		{"/minio/*", "/minio", false},
+		{"/minio/*", "/minio-data/x", false},
+		{"/minio*", "/minio-data/x", true},
+		{"/*", "/", true},
+	}
+	for _, tc := range cases {
+		require.Equal(t, tc.want, reverseproxy.PathMatches(tc.pattern, tc.path), "%s ~ %s", tc.pattern, tc.path)
+	}
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {

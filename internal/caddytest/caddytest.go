@@ -5,17 +5,20 @@
 package caddytest
 
 import (
+	"bufio"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -237,4 +240,59 @@ func (s *Server) Client(t testing.TB) *http.Client {
 // URL is https://host:<HTTPSPort> + path.
 func (s *Server) URL(host, path string) string {
 	return "https://" + net.JoinHostPort(host, strconv.Itoa(s.HTTPSPort)) + path
+}
+
+// Raw sends one HTTP/1.1 request to the first server over TLS, with SNI and
+// Host set to host and the request target exactly as given (no cleaning,
+// no escaping: "//a/./b%2F" goes out as it is), and returns the answer
+// with its body read.
+func (s *Server) Raw(t testing.TB, method, host, target string) (*http.Response, string) {
+	t.Helper()
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	conn, err := tls.DialWithDialer(d, "tcp", s.HTTPSAddr, &tls.Config{ServerName: host, RootCAs: s.RootCAs(t), MinVersion: tls.VersionTLS12})
+	if err != nil {
+		t.Fatalf("%s https://%s%s: %v", method, host, target, err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(30 * time.Second))
+	if _, err := fmt.Fprintf(conn, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n", method, target, net.JoinHostPort(host, strconv.Itoa(s.HTTPSPort))); err != nil {
+		t.Fatalf("%s https://%s%s: %v", method, host, target, err)
+	}
+	req, _ := http.NewRequest(method, "/", nil) // tells ReadResponse whether a body follows (HEAD)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatalf("%s https://%s%s: %v", method, host, target, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("%s https://%s%s: read the body: %v", method, host, target, err)
+	}
+	return resp, string(body)
+}
+
+// PathVariants are p (an absolute path of two segments or more, in lower
+// case) and spellings of it that a proxy may match differently from how
+// its upstream routes them: upper case, a doubled or percent-encoded
+// slash, an encoded letter, dot segments, a query string, and tails of
+// ".." segments that normalise p away (to "/" and "/x") while the upstream
+// receives it as sent.
+func PathVariants(p string) []string {
+	i := strings.Index(p[1:], "/") + 1 // p is first + rest
+	first, rest := p[:i], p[i:]
+	return []string{
+		p,
+		strings.ToUpper(first) + rest,
+		"/" + p,
+		first + "%2F" + rest[1:],
+		"/%" + strconv.FormatInt(int64(p[1]), 16) + p[2:],
+		"/." + p,
+		first + "/x/.." + rest,
+		"/x/.." + p,
+		p + "?x=1",
+		// Caddy trims trailing dots before it normalises: one ".." more
+		// than p has segments reaches "/".
+		p + strings.Repeat("/..", strings.Count(p, "/")+1),
+		p + strings.Repeat("/..", strings.Count(p, "/")) + "/x",
+	}
 }

@@ -1,7 +1,8 @@
 // Package exposure publishes the S3 API on a public domain through the
 // node's reverse proxy: the domain rule, the remembered domain (a small
 // state file, so that the route comes back after a restart of the add-on or
-// of the proxy) and the route kept in the proxy.
+// of the proxy) and the route kept in the proxy, which publishes the S3 API
+// and keeps MinIO's own endpoints private.
 package exposure
 
 import (
@@ -10,6 +11,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 
 	"github.com/hashicorp/go-hclog"
@@ -33,6 +35,10 @@ type Manager struct {
 	// (Expose, Unexpose, Reconcile), so that the proxy and the file never
 	// disagree after one of them.
 	op sync.Mutex
+	// partial is the route as an older host stored it (without Deny and
+	// Allow) the last time Reconcile put it back, so that it is not put
+	// back again each round; zero otherwise. Guarded by op.
+	partial shared.Route
 
 	mu sync.Mutex // guards the fields below
 	// path is the state file, "" until Open.
@@ -136,9 +142,56 @@ func enabled(ctx context.Context, p shared.ReverseProxy) (shared.ReverseProxy, e
 	return p, nil
 }
 
-func route(domain, upstream string) shared.Route {
-	return shared.Route{ID: RouteID, Host: domain, Upstream: upstream}
+// published says which of MinIO's paths the route keeps private: the
+// domain publishes the S3 API only. Every endpoint of MinIO that is not S3
+// is under /minio, a name MinIO refuses for a bucket, so refusing it never
+// refuses an S3 request (a bucket such as "minio-data" is another path,
+// and is forwarded).
+var published = []struct {
+	path    string
+	forward bool
+}{
+	// Bucket-level requests on the bucket "minio": MinIO refuses the name,
+	// so no S3 request has this path.
+	{"/minio", false},
+	// MinIO's own endpoints: admin API (/minio/admin), metrics
+	// (/minio/v2/metrics, /minio/metrics/v3), KMS (/minio/kms), internode
+	// and cluster bootstrap (/minio/peer, /minio/storage, /minio/lock,
+	// /minio/bootstrap, /minio/grid), health. None of them is S3, and
+	// whatever needs them (the add-on, mc admin, a Prometheus scraper)
+	// reaches MinIO on its own address, never through the public domain.
+	{"/minio/*", false},
+	// Liveness and readiness: 200 or 503 with no body, answered without
+	// credentials and saying nothing about buckets or data; what a load
+	// balancer or an uptime check asks.
+	{"/minio/health/live", true},
+	{"/minio/health/ready", true},
 }
+
+func route(domain, upstream string) shared.Route {
+	r := shared.Route{ID: RouteID, Host: domain, Upstream: upstream}
+	for _, p := range published {
+		if p.forward {
+			r.Allow = append(r.Allow, p.path)
+		} else {
+			r.Deny = append(r.Deny, p.path)
+		}
+	}
+	return r
+}
+
+// sameRoute reports whether the proxy's route a is b: Deny and Allow are
+// compared as sets.
+func sameRoute(a, b shared.Route) bool {
+	set := func(s []string) []string { return slices.Compact(slices.Sorted(slices.Values(s))) }
+	return a.ID == b.ID && a.Host == b.Host && a.Upstream == b.Upstream &&
+		slices.Equal(set(a.Deny), set(b.Deny)) && slices.Equal(set(a.Allow), set(b.Allow))
+}
+
+// errNoRefusals is Expose's answer when the node's reverse proxy stored the
+// route without its refused paths: a host older than the contract's Deny
+// and Allow, which would publish MinIO's admin API on the domain.
+var errNoRefusals = shared.Errorf(shared.CodeUnavailable, "the node's reverse proxy cannot keep MinIO's admin API private (the host is older than this add-on): update the host, then expose again")
 
 // Expose routes https://<domain> to the S3 API and remembers it. Exposing
 // the same domain again changes nothing; another domain replaces the route.
@@ -157,8 +210,14 @@ func (m *Manager) Expose(ctx context.Context, domain string) (string, error) {
 	if !opened {
 		return "", errNotOpen
 	}
-	if _, err := p.AddRoute(ctx, shared.AddRouteRequest{Route: route(d, upstream)}); err != nil {
+	want := route(d, upstream)
+	got, err := p.AddRoute(ctx, shared.AddRouteRequest{Route: want})
+	if err != nil {
 		return "", err
+	}
+	if !sameRoute(got, want) {
+		m.restore(p, prev, upstream)
+		return "", errNoRefusals
 	}
 	if err := m.save(d); err != nil {
 		m.restore(p, prev, upstream)
@@ -231,7 +290,7 @@ func (m *Manager) save(domain string) error {
 
 // Reconcile puts the remembered route back when the proxy lost it (the
 // add-on or the proxy restarted) or holds it in another shape (an older
-// version's route, a changed S3 address). It logs and returns when the
+// version's route, which forwarded every path; a changed S3 address). It logs and returns when the
 // proxy cannot be reached: the next round tries again.
 func (m *Manager) Reconcile(ctx context.Context) {
 	m.op.Lock()
@@ -247,7 +306,7 @@ func (m *Manager) Reconcile(ctx context.Context) {
 		return
 	}
 	for _, r := range routes.Routes {
-		if r.ID == RouteID && r.Host == want.Host && r.Upstream == want.Upstream {
+		if sameRoute(r, want) || sameRoute(r, m.partial) {
 			return
 		}
 	}
@@ -255,9 +314,18 @@ func (m *Manager) Reconcile(ctx context.Context) {
 		m.log.Warn("cannot put the S3 route back", "domain", domain, "error", err)
 		return
 	}
-	if _, err := p.AddRoute(ctx, shared.AddRouteRequest{Route: want}); err != nil {
+	got, err := p.AddRoute(ctx, shared.AddRouteRequest{Route: want})
+	if err != nil {
 		m.log.Warn("cannot put the S3 route back", "domain", domain, "error", err)
 		return
 	}
-	m.log.Info("S3 route put back in the reverse proxy", "domain", domain, "upstream", upstream)
+	if !sameRoute(got, want) {
+		// An older host: the route works, MinIO's own endpoints stay
+		// reachable at the domain. Say it once, not every round.
+		m.partial = got
+		m.log.Warn("the node's reverse proxy kept the S3 route without refusing MinIO's admin and internal paths (the host is older than this add-on): update the host", "domain", domain)
+		return
+	}
+	m.partial = shared.Route{}
+	m.log.Info("S3 route put back in the reverse proxy", "domain", domain, "upstream", upstream, "refused", want.Deny, "forwarded", want.Allow)
 }
