@@ -189,7 +189,7 @@ func (m *Manager) checkProviders() {
 		e.told, e.pid = state, pid
 		m.mu.Unlock()
 		if changed {
-			m.tell(e, state, detail)
+			m.queueTell(e, state, detail)
 		}
 	}
 }
@@ -216,6 +216,35 @@ func (m *Manager) providerStateLocked(e *entry) string {
 		return shared.ProviderStopped
 	}
 	return shared.ProviderRestarting
+}
+
+// notice is one ProviderChanged to send.
+type notice struct {
+	provider      *entry
+	state, detail string
+}
+
+// queueTell queues a ProviderChanged for the dependents of a provider; one
+// goroutine sends them in order, so that a dependent that takes its time
+// answering never stalls the readiness watch.
+func (m *Manager) queueTell(provider *entry, state, detail string) {
+	select {
+	case m.notices <- notice{provider, state, detail}:
+	default:
+		m.log.Warn("too many provider changes queued; one is dropped", "provider", provider.man.ID, "state", state)
+	}
+}
+
+// tellLoop sends the queued notices until Shutdown.
+func (m *Manager) tellLoop() {
+	for {
+		select {
+		case <-m.stop:
+			return
+		case n := <-m.notices:
+			m.tell(n.provider, n.state, n.detail)
+		}
+	}
 }
 
 // tell sends ProviderChanged to the running dependents of a provider that
@@ -332,7 +361,7 @@ func (m *Manager) Client(ctx context.Context, id string) (*shared.PluginClient, 
 		}
 		info, _ := m.Info(id)
 		if p, ok := m.Plugin(id); ok {
-			if c, err := p.Client(); err == nil && (info.Ready || !m.isProviderWithDependents(id)) {
+			if c, err := p.Client(); err == nil && (info.Ready || !m.isProviderWithDependents(id) || readyNow(ctx, c)) {
 				return c, man, nil
 			}
 		}
@@ -362,4 +391,12 @@ func (m *Manager) isProviderWithDependents(id string) bool {
 	defer m.mu.Unlock()
 	e, ok := m.entries[id]
 	return ok && m.hasDependentsLocked(e)
+}
+
+// readyNow asks a plugin whether it is ready.
+func readyNow(ctx context.Context, c *shared.PluginClient) bool {
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	h, err := c.Health(hctx, shared.HealthRequest{})
+	return err == nil && h.OK && h.Ready
 }

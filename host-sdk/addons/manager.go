@@ -137,8 +137,9 @@ type Manager struct {
 	entries map[string]*entry
 	closed  bool
 
-	stop chan struct{}
-	done chan struct{}
+	notices chan notice
+	stop    chan struct{}
+	done    chan struct{}
 }
 
 // New prepares a manager over opts.PluginsDir; nothing starts until
@@ -161,6 +162,7 @@ func New(opts Options) (*Manager, error) {
 		opts: opts, log: opts.Logger.Named("addons"), rec: rec,
 		staging: plugins + ".staging",
 		entries: map[string]*entry{},
+		notices: make(chan notice, 64),
 		stop:    make(chan struct{}), done: make(chan struct{}),
 	}, nil
 }
@@ -211,6 +213,7 @@ func (m *Manager) Start(ctx context.Context) error {
 		}
 	}
 	go m.watch()
+	go m.tellLoop()
 	return errors.Join(errs...)
 }
 

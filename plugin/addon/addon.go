@@ -7,6 +7,7 @@ package addon
 
 import (
 	"context"
+	"os"
 	"strings"
 	"time"
 
@@ -96,7 +97,7 @@ func (a *Addon) Health(ctx context.Context, req shared.HealthRequest) (shared.He
 	st := a.conn.status()
 	switch st.State {
 	case shared.StateRunning:
-		return shared.HealthResponse{OK: true, Detail: "MinIO running"}, nil
+		return shared.HealthResponse{OK: true, Ready: true, Detail: "MinIO running"}, nil
 	case shared.StateStarting:
 		return shared.HealthResponse{OK: true, Detail: "MinIO starting: " + orText(st.Message, "no answer yet")}, nil
 	case shared.StateStopped:
@@ -107,8 +108,30 @@ func (a *Addon) Health(ctx context.Context, req shared.HealthRequest) (shared.He
 
 // Shutdown stops the background loops, then stops MinIO (StopServices) or
 // leaves it running for the next add-on process to adopt.
+// With Purge (an uninstall the owner confirmed by typing the id) it also
+// removes the exposure route and deletes the data dir, the env file and
+// the state dir.
 func (a *Addon) Shutdown(ctx context.Context, req shared.ShutdownRequest) (shared.ShutdownResponse, error) {
-	return shared.ShutdownResponse{}, a.conn.shutdown(ctx, req.StopServices)
+	set := a.conn.settings()
+	if req.Purge {
+		if d := a.expo.Domain(); d != "" {
+			if err := a.expo.Unexpose(ctx); err != nil {
+				a.log.Warn("could not remove the exposure route while purging", "domain", d, "error", err)
+			}
+		}
+	}
+	if err := a.conn.shutdown(ctx, req.StopServices || req.Purge); err != nil {
+		return shared.ShutdownResponse{}, err
+	}
+	if req.Purge {
+		for _, p := range []string{set.DataDir, set.EnvFile, set.StateDir} {
+			if err := os.RemoveAll(p); err != nil {
+				return shared.ShutdownResponse{}, shared.Errorf(shared.CodeInternal, "purge: could not delete %s: %w", p, err)
+			}
+		}
+		a.log.Info("purged: MinIO's data, root credentials and the add-on's state were deleted", "data_dir", set.DataDir)
+	}
+	return shared.ShutdownResponse{}, nil
 }
 
 // ---- status and endpoint ----

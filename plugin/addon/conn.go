@@ -118,9 +118,13 @@ func (c *conn) configure(ctx context.Context, next settings.Settings, confirm bo
 	}
 	if len(needRestart) > 0 {
 		if !confirm {
+			took := c.sup.StartupTime()
+			if took < time.Second {
+				took = time.Second
+			}
 			return shared.ConfigureResponse{}, shared.Errorf(shared.CodeNeedsRestart,
-				"changing %s needs a restart of MinIO, which drops open S3 connections: confirm the restart to apply it; nothing was changed",
-				strings.Join(needRestart, ", "))
+				"changing %s restarts MinIO: open S3 connections drop and S3 is unavailable for about %s (its last start took %s); confirm the restart to apply it. Nothing was changed.",
+				strings.Join(needRestart, ", "), (took + 2*time.Second).Round(time.Second), took.Round(100*time.Millisecond))
 		}
 		return c.restart(ctx, next)
 	}

@@ -115,6 +115,8 @@ type Supervisor struct {
 	cancel   context.CancelFunc
 	loopDone chan struct{}
 	crashes  []time.Time
+	// startup is how long the last launched MinIO took to be ready.
+	startup time.Duration
 }
 
 // New returns a supervisor for the given settings, in state stopped.
@@ -150,6 +152,14 @@ func (s *Supervisor) Credentials() envfile.Credentials {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.creds
+}
+
+// StartupTime is how long MinIO took from launch to ready at its last
+// start by this supervisor (0 when it was adopted): what a restart costs.
+func (s *Supervisor) StartupTime() time.Duration {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.startup
 }
 
 // LogFile is the path of MinIO's own log file.
@@ -457,6 +467,7 @@ func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string
 	logPath := filepath.Join(set.StateDir, LogFileName)
 	secrets := []string{s.Credentials().Password}
 	for {
+		began := time.Now()
 		switch s.waitReady(ctx, p) {
 		case readyCanceled:
 			report(errors.New("MinIO supervision ended before MinIO was ready"))
@@ -472,6 +483,11 @@ func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string
 			return
 		case readyOK:
 			s.update(func(st *shared.Status) { st.State, st.Message = shared.StateRunning, "MinIO is running" })
+			if !s.Status().Adopted {
+				s.mu.Lock()
+				s.startup = time.Since(began)
+				s.mu.Unlock()
+			}
 			s.log.Info("MinIO is ready", "pid", p.pid, "s3_address", set.S3Address)
 			report(nil)
 			if !s.watch(ctx, set, p) {

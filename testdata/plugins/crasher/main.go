@@ -4,7 +4,9 @@
 // settings a process got.
 // With CRASHER_NO_WATCHDOG=1 in its environment it serves without the
 // parent watchdog of shared.Serve, to test the host's parent-death signal
-// alone.
+// alone. A file "exit_at_start" in its folder makes it exit at once, and a
+// file "hang_health" makes Health never answer: a bundle carrying one of
+// them is a broken upgrade, whatever settings the host passes.
 package main
 
 import (
@@ -44,7 +46,7 @@ func (c *crasher) Configure(ctx context.Context, req shared.ConfigureRequest) (s
 		})
 	}
 	c.label = req.Settings["label"]
-	if req.Settings["hang_health"] == "true" {
+	if _, err := os.Stat("hang_health"); req.Settings["hang_health"] == "true" || err == nil {
 		c.hang = make(chan struct{})
 	}
 	return shared.ConfigureResponse{}, nil
@@ -63,6 +65,10 @@ func (c *crasher) Shutdown(ctx context.Context, req shared.ShutdownRequest) (sha
 
 func main() {
 	log := hclog.New(&hclog.LoggerOptions{Name: "crasher", Output: os.Stderr, JSONFormat: true})
+	if _, err := os.Stat("exit_at_start"); err == nil {
+		log.Info("exiting at start on purpose")
+		os.Exit(3)
+	}
 	impl := &crasher{log: log}
 	if os.Getenv("CRASHER_NO_WATCHDOG") == "1" {
 		plugin.Serve(&plugin.ServeConfig{HandshakeConfig: shared.Handshake, Plugins: shared.PluginMap(impl), Logger: log})
