@@ -556,7 +556,14 @@ func (m *Manager) upgrade(ctx context.Context, u bundle.Unpacked, force bool, mo
 	m.mu.Lock()
 	e.state, e.reason = StateUpgrading, "upgrading from "+oldMan.Version+" to "+u.Manifest.Version
 	e.p = nil
+	tell := m.hasDependentsLocked(e)
+	if tell {
+		e.told, e.ready = shared.ProviderRestarting, false
+	}
 	m.mu.Unlock()
+	if tell {
+		m.queueTell(e, shared.ProviderRestarting, e.reason)
+	}
 	if old != nil {
 		if err := old.Stop(ctx, false); err != nil {
 			m.log.Warn("the old version did not shut down cleanly", "id", id, "error", err)
