@@ -2,7 +2,6 @@ package devhost
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/quazzar/object-storage/host-sdk/addons"
 	"github.com/quazzar/object-storage/host-sdk/manifest"
@@ -36,22 +35,17 @@ type liveProvider struct {
 	id string
 }
 
-func (l liveProvider) client() (*shared.PluginClient, error) {
-	p, ok := l.m.Plugin(l.id)
-	if !ok {
-		info, _ := l.m.Info(l.id)
-		msg := fmt.Sprintf("plugin %s is %s", l.id, info.State)
-		if info.Reason != "" {
-			msg += ": " + info.Reason
-		}
-		return nil, shared.Errorf(shared.CodeUnavailable, "%s", msg)
-	}
-	return p.Client()
+// client waits, within the host's bound, while the plugin is briefly
+// away (an upgrade, a restart), so that the page and the state API do not
+// fail during a swap.
+func (l liveProvider) client(ctx context.Context) (*shared.PluginClient, error) {
+	c, _, err := l.m.Client(ctx, l.id)
+	return c, err
 }
 
 // Page is the plugin's page with the host's Settings section at its end.
 func (l liveProvider) Page(ctx context.Context, req shared.PageRequest) (shared.Page, error) {
-	c, err := l.client()
+	c, err := l.client(ctx)
 	if err != nil {
 		return shared.Page{}, err
 	}
@@ -66,7 +60,7 @@ func (l liveProvider) Page(ctx context.Context, req shared.PageRequest) (shared.
 }
 
 func (l liveProvider) State(ctx context.Context, req shared.StateRequest) (shared.StateResponse, error) {
-	c, err := l.client()
+	c, err := l.client(ctx)
 	if err != nil {
 		return shared.StateResponse{}, err
 	}
@@ -74,7 +68,7 @@ func (l liveProvider) State(ctx context.Context, req shared.StateRequest) (share
 }
 
 func (l liveProvider) Action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
-	c, err := l.client()
+	c, err := l.client(ctx)
 	if err != nil {
 		return shared.ActionResult{}, err
 	}
