@@ -56,7 +56,30 @@ func addonSettings(state string, f addonFlags) (map[string]string, error) {
 	return m, nil
 }
 
+// explicitSettings are the add-on's settings set by flags given on this
+// command line: they override what the host stored.
+func explicitSettings(all map[string]string) map[string]string {
+	byFlag := map[string][]string{
+		"state-dir":       {settings.KeyDataDir, settings.KeyEnvFile, settings.KeyStateDir},
+		"s3-address":      {settings.KeyS3Address},
+		"console-address": {settings.KeyConsoleAddress},
+		"scanner-speed":   {settings.KeyScannerSpeed},
+		"usage-interval":  {settings.KeyUsageInterval},
+		"minio-binary":    {settings.KeyMinIOBinary},
+	}
+	out := map[string]string{}
+	flag.Visit(func(f *flag.Flag) {
+		for _, k := range byFlag[f.Name] {
+			out[k] = all[k]
+		}
+	})
+	return out
+}
+
 func main() {
+	if len(os.Args) > 1 && (os.Args[1] == "install" || os.Args[1] == "uninstall") {
+		os.Exit(client(os.Args[1], os.Args[2:]))
+	}
 	cfg := devhost.DefaultConfig()
 	af := addonFlags{s3Address: "127.0.0.1:9000", consoleAddress: "127.0.0.1:9001", minioBinary: "minio"}
 	flag.StringVar(&cfg.Listen, "listen", cfg.Listen, "address the panel listens on (loopback)")
@@ -72,7 +95,7 @@ func main() {
 	flag.StringVar(&cfg.ReverseProxyServer, "reverse-proxy-server", cfg.ReverseProxyServer, "Caddy HTTP server the routes go into (empty: the only server in Caddy's config)")
 	flag.StringVar(&cfg.ReverseProxyTLSIssuer, "reverse-proxy-tls-issuer", cfg.ReverseProxyTLSIssuer, "certificate issuer for exposed domains: internal (Caddy's local CA) or empty (Caddy's automatic ACME, e.g. Let's Encrypt)")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: cloudos-dev [flags]\n\nRuns a development Cloud OS host with the plugins under --plugins loaded,\nand serves the panel (Infra → Object Storage at /storage/objects).\nIt prints \"panel: <url>\" once the page answers and \"s3: <url>\" once MinIO is ready.\n\n")
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: cloudos-dev [flags]\n       cloudos-dev install [--listen addr] [--force] <bundle.tar.gz>\n       cloudos-dev uninstall [--listen addr] [--purge] <plugin-id>\n\nRuns a development Cloud OS host with the plugins under --plugins loaded,\nand serves the panel (Infra → Object Storage at /storage/objects; System →\nAdd-ons at /system/addons). It prints \"panel: <url>\" once the page answers\nand \"s3: <url>\" once MinIO is ready. install and uninstall talk to a running\nhost's API. The add-on's flags below are its settings the first time; later,\nthe values the host stored (the Settings form) are kept unless a flag is given.\n\n")
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -85,7 +108,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "cloudos-dev:", err)
 		os.Exit(2)
 	}
-	cfg.Settings = map[string]map[string]string{addonID: set}
+	cfg.InitialSettings = map[string]map[string]string{addonID: set}
+	cfg.Settings = map[string]map[string]string{addonID: explicitSettings(set)}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	if err := devhost.Run(ctx, cfg); err != nil {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -370,8 +371,15 @@ func TestDisableEnableUninstallReinstall(t *testing.T) {
 	minioPID = h.waitMinIO(t).PID
 	status, res = h.post(t, "/api/addons/"+addonID+"/uninstall?purge=wrong-id", nil)
 	require.Equal(t, http.StatusBadRequest, status, "a purge needs the id typed again: %s", res.Message)
-	status, res = h.post(t, "/api/addons/"+addonID+"/uninstall", nil)
-	require.Equal(t, http.StatusOK, status, res.Message)
+	// Uninstall and reinstall with the command line client, as scripts do.
+	cli := func(args ...string) string {
+		cmd := exec.Command(plugintest.Binary(t, "cloudos-dev"), args...)
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "cloudos-dev %v: %s", args, out)
+		return string(out)
+	}
+	listen := strings.TrimPrefix(h.URL, "http://")
+	require.Contains(t, cli("uninstall", "--listen", listen, addonID), "uninstalled")
 	gone("uninstalled", a.PID, minioPID)
 	require.Empty(t, h.addons(t))
 	_, err = os.Stat(filepath.Join(plugins, addonID))
@@ -379,8 +387,7 @@ func TestDisableEnableUninstallReinstall(t *testing.T) {
 	_, err = os.Stat(h.Settings[settings.KeyDataDir])
 	require.NoError(t, err, "the data stays")
 
-	status, res, _ = h.install(t, plugintest.Bundle(t, addonID, plugintest.Options{}), "")
-	require.Equal(t, http.StatusOK, status, res.Message)
+	require.Contains(t, cli("install", "--listen", listen, plugintest.Bundle(t, addonID, plugintest.Options{})), "is installed")
 	check("after reinstall")
 }
 
