@@ -294,7 +294,7 @@ func startDevHost(b *testing.B, bin, logPath string, args ...string) *devHostPro
 		_, _ = io.Copy(io.Discard, out)
 		_ = cmd.Wait()
 	}()
-	timeout := time.After(90 * time.Second)
+	timeout := time.After(2 * time.Minute)
 	var seen []string
 	for s3 := false; !s3; {
 		select {
@@ -307,7 +307,7 @@ func startDevHost(b *testing.B, bin, logPath string, args ...string) *devHostPro
 		case <-exited:
 			b.Fatalf("%s exited; it printed %q; its log:\n%s", bin, seen, readTail(logPath))
 		case <-timeout:
-			b.Fatalf("%s did not print its panel and s3 lines within 90 s; it printed %q; its log:\n%s", bin, seen, readTail(logPath))
+			b.Fatalf("%s did not print its panel and s3 lines within 2 minutes; it printed %q; its log:\n%s", bin, seen, readTail(logPath))
 		}
 	}
 	return d
