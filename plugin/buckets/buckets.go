@@ -24,13 +24,20 @@ type Info struct {
 }
 
 // Manager creates, lists, changes and deletes buckets with root
-// credentials. It caches each bucket's visibility so that a listing costs
-// one S3 ListBuckets call; Refresh re-reads the policies in the background.
+// credentials. It caches each bucket's visibility; Refresh re-reads the
+// policies in the background. Once Refresh has run, the cache is also the
+// bucket list (S3 ListBuckets of 1,000 buckets takes MinIO tens of
+// milliseconds): List answers from it, the Manager's own creates and
+// deletes change it at once, and buckets made or removed outside the
+// add-on show at the next Refresh, which the add-on runs every usage
+// interval.
 type Manager struct {
 	s3 *minio.Client
 
-	mu  sync.Mutex
-	vis map[string]shared.Visibility
+	mu      sync.Mutex
+	vis     map[string]shared.Visibility
+	created map[string]time.Time // creation time of the buckets in vis
+	listed  bool                 // a Refresh has filled vis with every bucket
 	// changes counts the add-on's own changes per bucket, so that a
 	// refresh that read a policy before a change does not undo it in the
 	// cache.
@@ -39,7 +46,7 @@ type Manager struct {
 
 // New returns a Manager over an S3 client with root credentials.
 func New(s3 *minio.Client) *Manager {
-	return &Manager{s3: s3, vis: map[string]shared.Visibility{}, changes: map[string]uint64{}}
+	return &Manager{s3: s3, vis: map[string]shared.Visibility{}, created: map[string]time.Time{}, changes: map[string]uint64{}}
 }
 
 // ParseVisibility checks a visibility input: only private and public can be
@@ -79,8 +86,12 @@ func (m *Manager) Create(ctx context.Context, name string, vis shared.Visibility
 			return Info{}, s3Error(err, name)
 		}
 	}
+	now := time.Now().UTC()
+	m.mu.Lock()
+	m.created[name] = now
+	m.mu.Unlock()
 	m.setVis(name, vis)
-	return Info{Name: name, CreatedAt: time.Now().UTC(), Visibility: vis}, nil
+	return Info{Name: name, CreatedAt: now, Visibility: vis}, nil
 }
 
 // Visibility reads a bucket's policy and classifies it.
@@ -142,6 +153,7 @@ func (m *Manager) Delete(ctx context.Context, name string, force bool) (int, err
 	}
 	m.mu.Lock()
 	delete(m.vis, name)
+	delete(m.created, name)
 	m.changes[name]++
 	m.mu.Unlock()
 	return removed, nil
@@ -219,10 +231,21 @@ func removeListed(ctx context.Context,
 	return l.handed, l.err, removeErr
 }
 
-// List returns every bucket with its cached visibility, from one S3
-// ListBuckets call. A bucket whose visibility is not cached yet (made
-// outside the add-on since the last refresh) is read once.
+// List returns every bucket with its cached visibility: from the cache
+// once a Refresh has run, else from one S3 ListBuckets call, reading the
+// visibility of a bucket not cached yet once.
 func (m *Manager) List(ctx context.Context) ([]Info, error) {
+	m.mu.Lock()
+	if m.listed {
+		out := make([]Info, 0, len(m.vis))
+		for name, v := range m.vis {
+			out = append(out, Info{Name: name, CreatedAt: m.created[name], Visibility: v})
+		}
+		m.mu.Unlock()
+		sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+		return out, nil
+	}
+	m.mu.Unlock()
 	bs, err := m.s3.ListBuckets(ctx)
 	if err != nil {
 		return nil, s3Error(err, "")
@@ -254,6 +277,10 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		return s3Error(err, "")
 	}
 	fresh := make(map[string]shared.Visibility, len(bs))
+	created := make(map[string]time.Time, len(bs))
+	for _, b := range bs {
+		created[b.Name] = b.CreationDate
+	}
 	var mu sync.Mutex
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
@@ -279,12 +306,16 @@ func (m *Manager) Refresh(ctx context.Context) error {
 		if before[name] != n { // changed by the add-on meanwhile: keep that
 			if v, ok := m.vis[name]; ok {
 				fresh[name] = v
+				if t, ok := m.created[name]; ok {
+					created[name] = t
+				}
 			} else {
 				delete(fresh, name)
+				delete(created, name)
 			}
 		}
 	}
-	m.vis = fresh
+	m.vis, m.created, m.listed = fresh, created, true
 	m.mu.Unlock()
 	return nil
 }

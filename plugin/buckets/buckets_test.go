@@ -296,3 +296,41 @@ func TestForceDeleteCancelled(t *testing.T) {
 	require.NoError(t, err)
 	require.False(t, ok)
 }
+
+// TestListFromCacheAfterRefresh: once refreshed, the list is the cache:
+// the Manager's own creates and deletes show at once, buckets made or
+// removed behind its back at the next Refresh.
+func TestListFromCacheAfterRefresh(t *testing.T) {
+	t.Parallel()
+	m, c, _ := setup(t)
+	ctx := context.Background()
+	require.NoError(t, c.MakeBucket(ctx, "made-elsewhere", minio.MakeBucketOptions{}))
+	names := func() []string {
+		t.Helper()
+		list, err := m.List(ctx)
+		require.NoError(t, err)
+		var out []string
+		for _, b := range list {
+			require.False(t, b.CreatedAt.IsZero(), b.Name)
+			out = append(out, b.Name)
+		}
+		return out
+	}
+	require.Equal(t, []string{"made-elsewhere"}, names(), "before a refresh, MinIO is asked")
+	require.NoError(t, m.Refresh(ctx))
+
+	_, err := m.Create(ctx, "ours", shared.Public)
+	require.NoError(t, err)
+	require.NoError(t, c.MakeBucket(ctx, "second-elsewhere", minio.MakeBucketOptions{}))
+	require.NoError(t, c.RemoveBucket(ctx, "made-elsewhere"))
+	require.Equal(t, []string{"made-elsewhere", "ours"}, names(), "own changes at once, others not yet")
+
+	require.NoError(t, m.Refresh(ctx))
+	require.Equal(t, []string{"ours", "second-elsewhere"}, names())
+	_, err = m.Delete(ctx, "ours", false)
+	require.NoError(t, err)
+	require.Equal(t, []string{"second-elsewhere"}, names())
+	list, err := m.List(ctx)
+	require.NoError(t, err)
+	require.Equal(t, shared.Private, list[0].Visibility)
+}
