@@ -83,13 +83,14 @@ func Predict(samples []Sample, current Sample, limit uint64, window time.Duratio
 	return f
 }
 
-// Text says a forecast in words, for a subject and what reaching the
-// limit means for it: Text("the disk", "is full") gives "at the last 7
-// days' rate, the disk is full in about 23 days".
-func (f Forecast) Text(subject, reaches string) string {
+// Text says a forecast in words, for a subject, what reaching the limit
+// is for it and what having reached it is: Text("the disk", "is full",
+// "is full") gives "at the last 7 days' rate, the disk is full in about 23
+// days".
+func (f Forecast) Text(subject, reaches, reached string) string {
 	switch f.Outlook {
 	case AlreadyReached:
-		return subject + " " + reaches + " now"
+		return subject + " " + reached + " now"
 	case Reaches:
 		return fmt.Sprintf("at the last %s rate, %s %s in %s", spanWords(f.Span, true), subject, reaches, About(f.In))
 	case NotGrowing:

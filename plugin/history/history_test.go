@@ -167,14 +167,14 @@ func TestPredict(t *testing.T) {
 				require.InDelta(t, c.in.Seconds(), f.In.Seconds(), 1)
 			}
 			if c.text != "" {
-				require.Equal(t, c.text, f.Text("the disk", "is full"))
+				require.Equal(t, c.text, f.Text("the disk", "is full", "is full"))
 			} else {
-				require.Equal(t, "at the last 24 hours' rate, the disk is full in more than a year", f.Text("the disk", "is full"))
+				require.Equal(t, "at the last 24 hours' rate, the disk is full in more than a year", f.Text("the disk", "is full", "is full"))
 			}
 		})
 	}
 	require.Equal(t, "at the last 7 days' rate, bucket backups reaches its quota in about 6 days",
-		Forecast{Outlook: Reaches, In: 6 * 24 * time.Hour, Span: 7 * 24 * time.Hour}.Text("bucket backups", "reaches its quota"))
+		Forecast{Outlook: Reaches, In: 6 * 24 * time.Hour, Span: 7 * 24 * time.Hour}.Text("bucket backups", "reaches its quota", "is at its quota"))
 }
 
 func TestAbout(t *testing.T) {

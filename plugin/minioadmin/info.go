@@ -68,11 +68,11 @@ func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 			Size uint64 `json:"size"`
 		} `json:"usage"`
 		Servers []struct {
-			State    string            `json:"state"`
-			Endpoint string            `json:"endpoint"`
-			Uptime   int64             `json:"uptime"` // seconds
-			Version  string            `json:"version"`
-			CommitID string            `json:"commitID"`
+			State    string `json:"state"`
+			Endpoint string `json:"endpoint"`
+			Uptime   int64  `json:"uptime"` // seconds
+			Version  string `json:"version"`
+			CommitID string `json:"commitID"`
 			Drives   []struct {
 				Endpoint  string `json:"endpoint"`
 				Path      string `json:"path"`
