@@ -26,6 +26,7 @@ import (
 	"github.com/quazzar/object-storage/internal/caddytest"
 	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/envfile"
+	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -63,7 +64,7 @@ func BenchmarkTable(b *testing.B) {
 	root := testkit.ModuleRoot()
 	pluginsDir := filepath.Join(root, "bin", "plugins")
 	devBin := filepath.Join(root, "bin", "cloudos-dev")
-	for _, p := range []string{filepath.Join(pluginsDir, devhost.AddonID, "plugin.json"), devBin} {
+	for _, p := range []string{filepath.Join(pluginsDir, addonID, "plugin.json"), devBin} {
 		if _, err := os.Stat(p); err != nil {
 			testkit.Missing(b, p+" is missing: run `make build` first (`make bench` does)")
 		}
@@ -121,17 +122,22 @@ type env struct {
 	cfg      devhost.Config
 	host     *devhost.Server
 	addon    *launcher.Plugin
-	rpc      *shared.Client
+	rpc      *shared.PluginClient
 	caddy    *caddytest.Server
 	creds    envfile.Credentials
 	s3       *minio.Client // root client of the add-on's MinIO
 	bare     *minio.Client // root client of the bare MinIO
 	barePID  int
 	minioPID int
-	mcBin    string
-	mcEnv    []string
-	mcConfig string
+	// s3Address and consoleAddress are the add-on's MinIO's.
+	s3Address, consoleAddress string
+	mcBin                     string
+	mcEnv                     []string
+	mcConfig                  string
 }
+
+// addonID is the object-storage add-on's plugin id.
+const addonID = "object-storage"
 
 func setup(b *testing.B, ctx context.Context, minioBin, mcBin, pluginsDir string) *env {
 	b.Helper()
@@ -149,9 +155,15 @@ func setup(b *testing.B, ctx context.Context, minioBin, mcBin, pluginsDir string
 			b.Logf("MinIO log:\n%s", readTail(filepath.Join(e.hostDir, "object-storage", "minio.log")))
 		}
 	})
+	e.s3Address, e.consoleAddress = testkit.FreeAddr(b), testkit.FreeAddr(b)
+	set, err := settings.UnderFolder(e.hostDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	set.MinIOBinary, set.S3Address, set.ConsoleAddress = minioBin, e.s3Address, e.consoleAddress
 	e.cfg = devhost.Config{
 		Listen: testkit.FreeAddr(b), StateDir: e.hostDir, PluginsDir: pluginsDir,
-		S3Address: testkit.FreeAddr(b), ConsoleAddress: testkit.FreeAddr(b), MinIOBinary: minioBin,
+		InitialSettings:   map[string]map[string]string{addonID: set.Map()},
 		ReverseProxyAdmin: e.caddy.AdminURL, ReverseProxyServer: e.caddy.ServerName,
 		ReverseProxyTLSIssuer: reverseproxy.TLSIssuerInternal,
 		Logger:                hclog.New(&hclog.LoggerOptions{Name: "bench-host", Output: logf, Level: hclog.Warn}),
@@ -177,7 +189,7 @@ func setup(b *testing.B, ctx context.Context, minioBin, mcBin, pluginsDir string
 	case <-time.After(90 * time.Second):
 		b.Fatal("the add-on's MinIO was not ready within 90 s")
 	}
-	p, ok := e.host.Host.Plugin(devhost.AddonID)
+	p, ok := e.host.Addons.Plugin(addonID)
 	if !ok {
 		b.Fatal("the add-on is not loaded")
 	}
@@ -193,13 +205,13 @@ func setup(b *testing.B, ctx context.Context, minioBin, mcBin, pluginsDir string
 	if e.creds, err = envfile.Load(filepath.Join(e.hostDir, "minio.env")); err != nil {
 		b.Fatal(err)
 	}
-	e.s3 = s3Client(b, e.cfg.S3Address, e.creds, false, nil)
+	e.s3 = s3Client(b, e.s3Address, e.creds, false, nil)
 	e.mcEnv = append(os.Environ(), "MC_NO_COLOR=1",
-		"MC_HOST_bench=http://"+e.creds.User+":"+e.creds.Password+"@"+e.cfg.S3Address)
+		"MC_HOST_bench=http://"+e.creds.User+":"+e.creds.Password+"@"+e.s3Address)
 	// The bare MinIO of row 5 starts now, so that it has settled as long
 	// as the add-on's by then.
 	bareAddr, barePID := startBareMinIO(b, e.minioPID, e.hostDir, filepath.Join(tmp, "bare"), map[string]string{
-		e.cfg.S3Address: testkit.FreeAddr(b), e.cfg.ConsoleAddress: testkit.FreeAddr(b),
+		e.s3Address: testkit.FreeAddr(b), e.consoleAddress: testkit.FreeAddr(b),
 	})
 	e.bare, e.barePID = s3Client(b, bareAddr, e.creds, false, nil), barePID
 	time.Sleep(settle)
@@ -668,16 +680,16 @@ func (e *env) mutate(ctx context.Context) (calls, failed int, first error) {
 // add-on adopts the MinIO this benchmark's add-on leaves running.
 func (e *env) rowsDevHost(ctx context.Context, devBin string, idle, afterPage float64) (Row, []Row) {
 	sctx, cancel := context.WithTimeout(ctx, time.Minute)
-	err := e.host.Host.Shutdown(sctx, false) // leave MinIO running
+	err := e.host.Addons.Shutdown(sctx, false) // leave MinIO running
 	cancel()
 	if err != nil {
 		e.b.Fatalf("stop the benchmark's add-on: %v", err)
 	}
 	d := startDevHost(e.b, devBin, filepath.Join(e.tmp, "cloudos-dev.log"),
 		"--listen", testkit.FreeAddr(e.b), "--state-dir", e.hostDir, "--plugins", e.cfg.PluginsDir,
-		"--s3-address", e.cfg.S3Address, "--console-address", e.cfg.ConsoleAddress, "--minio-binary", e.minioBin, "--log-level", "info")
+		"--s3-address", e.s3Address, "--console-address", e.consoleAddress, "--minio-binary", e.minioBin, "--log-level", "info")
 	hostPID := d.cmd.Process.Pid
-	addonPID, err := childOf(hostPID, devhost.AddonID)
+	addonPID, err := childOf(hostPID, addonID)
 	if err != nil {
 		e.b.Fatal(err)
 	}

@@ -195,6 +195,24 @@ func (c *PluginClient) SetBucketVisibility(ctx context.Context, req SetBucketVis
 func (c *PluginClient) DeleteBucket(ctx context.Context, req DeleteBucketRequest) (DeleteBucketResponse, error) {
 	return call[DeleteBucketRequest, DeleteBucketResponse](ctx, c, "DeleteBucket", req)
 }
+func (c *PluginClient) SetBucketQuota(ctx context.Context, req SetBucketQuotaRequest) (Bucket, error) {
+	return call[SetBucketQuotaRequest, Bucket](ctx, c, "SetBucketQuota", req)
+}
+func (c *PluginClient) SetBucketVersioning(ctx context.Context, req SetBucketVersioningRequest) (Bucket, error) {
+	return call[SetBucketVersioningRequest, Bucket](ctx, c, "SetBucketVersioning", req)
+}
+func (c *PluginClient) SetBucketRetention(ctx context.Context, req SetBucketRetentionRequest) (Bucket, error) {
+	return call[SetBucketRetentionRequest, Bucket](ctx, c, "SetBucketRetention", req)
+}
+func (c *PluginClient) AddLifecycleRule(ctx context.Context, req AddLifecycleRuleRequest) (AddLifecycleRuleResponse, error) {
+	return call[AddLifecycleRuleRequest, AddLifecycleRuleResponse](ctx, c, "AddLifecycleRule", req)
+}
+func (c *PluginClient) DeleteLifecycleRule(ctx context.Context, req DeleteLifecycleRuleRequest) (Bucket, error) {
+	return call[DeleteLifecycleRuleRequest, Bucket](ctx, c, "DeleteLifecycleRule", req)
+}
+func (c *PluginClient) Capacity(ctx context.Context, req CapacityRequest) (Capacity, error) {
+	return call[CapacityRequest, Capacity](ctx, c, "Capacity", req)
+}
 func (c *PluginClient) ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error) {
 	return call[ListKeysRequest, ListKeysResponse](ctx, c, "ListKeys", req)
 }
@@ -299,6 +317,24 @@ func (s *PluginServer) SetBucketVisibility(a Args, r *Reply) error {
 }
 func (s *PluginServer) DeleteBucket(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.DeleteBucket)
+}
+func (s *PluginServer) SetBucketQuota(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.SetBucketQuota)
+}
+func (s *PluginServer) SetBucketVersioning(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.SetBucketVersioning)
+}
+func (s *PluginServer) SetBucketRetention(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.SetBucketRetention)
+}
+func (s *PluginServer) AddLifecycleRule(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.AddLifecycleRule)
+}
+func (s *PluginServer) DeleteLifecycleRule(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.DeleteLifecycleRule)
+}
+func (s *PluginServer) Capacity(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.Capacity)
 }
 func (s *PluginServer) ListKeys(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.ListKeys)

@@ -90,6 +90,24 @@ func (f *fake) SetBucketVisibility(ctx context.Context, req shared.SetBucketVisi
 func (f *fake) DeleteBucket(ctx context.Context, req shared.DeleteBucketRequest) (shared.DeleteBucketResponse, error) {
 	return respond[shared.DeleteBucketResponse](ctx, f, "DeleteBucket", req)
 }
+func (f *fake) SetBucketQuota(ctx context.Context, req shared.SetBucketQuotaRequest) (shared.Bucket, error) {
+	return respond[shared.Bucket](ctx, f, "SetBucketQuota", req)
+}
+func (f *fake) SetBucketVersioning(ctx context.Context, req shared.SetBucketVersioningRequest) (shared.Bucket, error) {
+	return respond[shared.Bucket](ctx, f, "SetBucketVersioning", req)
+}
+func (f *fake) SetBucketRetention(ctx context.Context, req shared.SetBucketRetentionRequest) (shared.Bucket, error) {
+	return respond[shared.Bucket](ctx, f, "SetBucketRetention", req)
+}
+func (f *fake) AddLifecycleRule(ctx context.Context, req shared.AddLifecycleRuleRequest) (shared.AddLifecycleRuleResponse, error) {
+	return respond[shared.AddLifecycleRuleResponse](ctx, f, "AddLifecycleRule", req)
+}
+func (f *fake) DeleteLifecycleRule(ctx context.Context, req shared.DeleteLifecycleRuleRequest) (shared.Bucket, error) {
+	return respond[shared.Bucket](ctx, f, "DeleteLifecycleRule", req)
+}
+func (f *fake) Capacity(ctx context.Context, req shared.CapacityRequest) (shared.Capacity, error) {
+	return respond[shared.Capacity](ctx, f, "Capacity", req)
+}
 func (f *fake) ListKeys(ctx context.Context, req shared.ListKeysRequest) (shared.ListKeysResponse, error) {
 	return respond[shared.ListKeysResponse](ctx, f, "ListKeys", req)
 }
@@ -188,13 +206,19 @@ func methods() []method {
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Endpoint(ctx, r.(shared.EndpointRequest))
 			}},
-		{"ListBuckets", shared.ListBucketsRequest{}, shared.ListBucketsResponse{LastScan: when, Buckets: []shared.Bucket{
-			{Name: "photos", Visibility: shared.Public, CreatedAt: when, Usage: shared.Usage{Size: 1 << 40, Objects: 12, Scanned: true, ScannedAt: when}},
-			{Name: "new", Visibility: shared.Private}}},
+		{"ListBuckets", shared.ListBucketsRequest{WithHistory: true}, shared.ListBucketsResponse{LastScan: when, Buckets: []shared.Bucket{
+			{Name: "photos", Visibility: shared.Public, CreatedAt: when, Usage: shared.Usage{Size: 1 << 40, Objects: 12, Versions: 20, DeleteMarkers: 2, Scanned: true, ScannedAt: when},
+				Quota: 2 << 40, Versioning: shared.VersioningEnabled, ObjectLock: true, Retention: &shared.Retention{Mode: shared.RetentionCompliance, Days: 30},
+				Lifecycle:    []shared.LifecycleRule{{ID: "r1", Enabled: true, Prefix: "logs/", ExpireDays: 30, NoncurrentDays: 7, KeepNewest: 3, AbortMultipartDays: 2, Other: []string{"tag env=dev"}, Text: "Objects under logs/ are deleted 30 days after upload."}},
+				LifecycleXML: "<LifecycleConfiguration/>",
+				Forecast:     &shared.Forecast{Text: "soon", FullInSeconds: 86400, WindowSeconds: 604800},
+				History:      []shared.Sample{{At: when, Value: 1 << 40}}},
+			{Name: "new", Visibility: shared.Private, Versioning: shared.VersioningOff, Lifecycle: []shared.LifecycleRule{}}}},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.ListBuckets(ctx, r.(shared.ListBucketsRequest))
 			}},
-		{"CreateBucket", shared.CreateBucketRequest{Name: "photos", Visibility: shared.Public}, shared.Bucket{Name: "photos", Visibility: shared.Public, CreatedAt: when},
+		{"CreateBucket", shared.CreateBucketRequest{Name: "photos", Visibility: shared.Public, ObjectLock: true, RetentionMode: shared.RetentionGovernance, RetentionDays: 7},
+			shared.Bucket{Name: "photos", Visibility: shared.Public, CreatedAt: when, ObjectLock: true, Retention: &shared.Retention{Mode: shared.RetentionGovernance, Days: 7}},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.CreateBucket(ctx, r.(shared.CreateBucketRequest))
 			}},
@@ -205,6 +229,33 @@ func methods() []method {
 		{"DeleteBucket", shared.DeleteBucketRequest{Name: "photos", Force: true}, shared.DeleteBucketResponse{Name: "photos", ObjectsRemoved: 7},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.DeleteBucket(ctx, r.(shared.DeleteBucketRequest))
+			}},
+		{"SetBucketQuota", shared.SetBucketQuotaRequest{Name: "photos", Bytes: 1 << 30}, shared.Bucket{Name: "photos", Quota: 1 << 30},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.SetBucketQuota(ctx, r.(shared.SetBucketQuotaRequest))
+			}},
+		{"SetBucketVersioning", shared.SetBucketVersioningRequest{Name: "photos", State: shared.VersioningSuspended}, shared.Bucket{Name: "photos", Versioning: shared.VersioningSuspended},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.SetBucketVersioning(ctx, r.(shared.SetBucketVersioningRequest))
+			}},
+		{"SetBucketRetention", shared.SetBucketRetentionRequest{Name: "vault", Mode: shared.RetentionCompliance, Days: 365}, shared.Bucket{Name: "vault", ObjectLock: true, Retention: &shared.Retention{Mode: shared.RetentionCompliance, Days: 365}},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.SetBucketRetention(ctx, r.(shared.SetBucketRetentionRequest))
+			}},
+		{"AddLifecycleRule", shared.AddLifecycleRuleRequest{Name: "logs", Prefix: "app/", ExpireDays: 30, NoncurrentDays: 7, KeepNewest: 2, AbortMultipartDays: 1},
+			shared.AddLifecycleRuleResponse{Rule: shared.LifecycleRule{ID: "quazzar-1", Enabled: true, Prefix: "app/", ExpireDays: 30, Text: "x"}, Bucket: shared.Bucket{Name: "logs"}},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.AddLifecycleRule(ctx, r.(shared.AddLifecycleRuleRequest))
+			}},
+		{"DeleteLifecycleRule", shared.DeleteLifecycleRuleRequest{Name: "logs", ID: "quazzar-1"}, shared.Bucket{Name: "logs"},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.DeleteLifecycleRule(ctx, r.(shared.DeleteLifecycleRuleRequest))
+			}},
+		{"Capacity", shared.CapacityRequest{WithHistory: true}, shared.Capacity{Level: shared.CapacityWarning, AsOf: when,
+			Drives:   []shared.Drive{{Path: "/data", Total: 100, Used: 85, Free: 15, State: "ok", Level: shared.CapacityWarning, History: []shared.Sample{{At: when, Value: 85}}}},
+			Forecast: &shared.Forecast{Text: "full in about 3 days", FullInSeconds: 259200, WindowSeconds: 604800}},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.Capacity(ctx, r.(shared.CapacityRequest))
 			}},
 		{"ListKeys", shared.ListKeysRequest{}, shared.ListKeysResponse{Keys: []shared.Key{{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", Description: "d",
 			PolicyKind: shared.PolicyCustom, Policy: `{"Version":"2012-10-17"}`, Expiry: when, Status: "on", CreatedAt: when, Managed: true}}},
@@ -375,6 +426,7 @@ func TestDurationsAreSeconds(t *testing.T) {
 	for _, typ := range []reflect.Type{
 		reflect.TypeFor[shared.Status](), reflect.TypeFor[shared.Endpoint](), reflect.TypeFor[shared.Bucket](),
 		reflect.TypeFor[shared.Key](), reflect.TypeFor[shared.Page](), reflect.TypeFor[shared.ActionResult](),
+		reflect.TypeFor[shared.Forecast](), reflect.TypeFor[shared.Capacity](), reflect.TypeFor[shared.Retention](),
 	} {
 		for i := range typ.NumField() {
 			require.NotEqual(t, reflect.TypeFor[time.Duration](), typ.Field(i).Type, "%s.%s is a time.Duration: use whole seconds in a *_s field", typ.Name(), typ.Field(i).Name)

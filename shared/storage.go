@@ -47,6 +47,17 @@ type StorageModule interface {
 	SetBucketVisibility(ctx context.Context, req SetBucketVisibilityRequest) (Bucket, error)
 	DeleteBucket(ctx context.Context, req DeleteBucketRequest) (DeleteBucketResponse, error)
 
+	// Bucket settings: hard quota, versioning, object lock's default
+	// retention, lifecycle rules.
+	SetBucketQuota(ctx context.Context, req SetBucketQuotaRequest) (Bucket, error)
+	SetBucketVersioning(ctx context.Context, req SetBucketVersioningRequest) (Bucket, error)
+	SetBucketRetention(ctx context.Context, req SetBucketRetentionRequest) (Bucket, error)
+	AddLifecycleRule(ctx context.Context, req AddLifecycleRuleRequest) (AddLifecycleRuleResponse, error)
+	DeleteLifecycleRule(ctx context.Context, req DeleteLifecycleRuleRequest) (Bucket, error)
+
+	// Capacity is the node's drives and how full they are.
+	Capacity(ctx context.Context, req CapacityRequest) (Capacity, error)
+
 	ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error)
 	CreateKey(ctx context.Context, req CreateKeyRequest) (CreateKeyResponse, error)
 	RevokeKey(ctx context.Context, req RevokeKeyRequest) (RevokeKeyResponse, error)
@@ -191,8 +202,14 @@ const (
 
 // Usage is what MinIO's data-usage scanner last saw of a bucket.
 type Usage struct {
+	// Size counts every stored version. MinIO's scanner does not report
+	// the bytes of noncurrent versions apart.
 	Size    uint64 `json:"size"`
 	Objects uint64 `json:"objects"`
+	// Versions and DeleteMarkers are counted in a bucket that has (had)
+	// versioning; 0 otherwise.
+	Versions      uint64 `json:"versions,omitempty"`
+	DeleteMarkers uint64 `json:"delete_markers,omitempty"`
 	// Scanned is false until the scanner has swept the bucket; Size and
 	// Objects are then 0 and mean "not known yet".
 	Scanned bool `json:"scanned"`
@@ -205,9 +222,106 @@ type Bucket struct {
 	Visibility Visibility `json:"visibility"`
 	CreatedAt  time.Time  `json:"created_at,omitzero"`
 	Usage      Usage      `json:"usage"`
+	// Quota is the hard quota in bytes, 0 for none. MinIO checks writes
+	// against its scanner's figures, so a bucket may pass its quota by
+	// what is written within about one scan cycle.
+	Quota      uint64     `json:"quota"`
+	Versioning Versioning `json:"versioning"`
+	// ObjectLock can only be turned on when the bucket is created;
+	// Retention is then its default retention (nil for none).
+	ObjectLock bool       `json:"object_lock"`
+	Retention  *Retention `json:"retention,omitempty"`
+	// Lifecycle is the bucket's lifecycle rules, whoever set them, and
+	// LifecycleXML the configuration as MinIO keeps it (read only).
+	Lifecycle    []LifecycleRule `json:"lifecycle"`
+	LifecycleXML string          `json:"lifecycle_xml,omitempty"`
+	// Forecast says when the bucket reaches its quota at its recent rate
+	// (with a quota and some history).
+	Forecast *Forecast `json:"forecast,omitempty"`
+	// History is the bucket's size over time, when asked for.
+	History []Sample `json:"history,omitempty"`
+	// SettingsError says why the settings above could not be read (they
+	// are then zero); empty when they were.
+	SettingsError string `json:"settings_error,omitempty"`
 }
 
-type ListBucketsRequest struct{}
+// Versioning is a bucket's S3 versioning state. S3 has no "disabled":
+// once enabled, versioning can only be suspended.
+type Versioning string
+
+const (
+	// VersioningOff: never enabled.
+	VersioningOff       Versioning = "off"
+	VersioningEnabled   Versioning = "enabled"
+	VersioningSuspended Versioning = "suspended"
+)
+
+// RetentionMode is an object lock retention mode.
+type RetentionMode string
+
+const (
+	// RetentionGovernance: a user with the bypass permission (root, an
+	// administrator key) can still delete or shorten it.
+	RetentionGovernance RetentionMode = "governance"
+	// RetentionCompliance: nobody, not even root, can delete a version
+	// or shorten its retention before the date.
+	RetentionCompliance RetentionMode = "compliance"
+)
+
+// Retention is an object-locked bucket's default retention: every new
+// object version is locked for Days.
+type Retention struct {
+	Mode RetentionMode `json:"mode"`
+	Days int           `json:"days"`
+}
+
+// LifecycleRule is one lifecycle rule of a bucket. A rule set elsewhere
+// (the AWS CLI, mc) may do more than these fields say: Other lists it in
+// words, and the rule is kept as it is.
+type LifecycleRule struct {
+	ID      string `json:"id"`
+	Enabled bool   `json:"enabled"`
+	// Prefix limits the rule to keys under it; empty is the whole bucket.
+	Prefix string `json:"prefix,omitempty"`
+	// ExpireDays deletes current objects this many days after upload.
+	ExpireDays int `json:"expire_days,omitempty"`
+	// NoncurrentDays deletes noncurrent versions this many days after
+	// they become noncurrent, keeping the newest KeepNewest of them.
+	NoncurrentDays int `json:"noncurrent_days,omitempty"`
+	KeepNewest     int `json:"keep_newest,omitempty"`
+	// AbortMultipartDays aborts incomplete multipart uploads this many
+	// days after they start.
+	AbortMultipartDays int      `json:"abort_multipart_days,omitempty"`
+	Other              []string `json:"other,omitempty"`
+	// Text is the rule as sentences: "Objects under logs/ are deleted 30
+	// days after upload."
+	Text string `json:"text"`
+}
+
+// Forecast is when a growing figure reaches its limit at its recent rate.
+type Forecast struct {
+	// Text says it: "at the last 7 days' rate, the disk is full in about
+	// 23 days".
+	Text string `json:"text"`
+	// FullInSeconds is how long until the limit is reached; 0 when it is
+	// not growing, already reached, or the history is too short.
+	FullInSeconds int64 `json:"full_in_s,omitempty"`
+	// WindowSeconds is the history the rate was taken over.
+	WindowSeconds int64 `json:"window_s,omitempty"`
+	// Reached is true when the figure is at or over its limit.
+	Reached bool `json:"reached,omitempty"`
+}
+
+// Sample is one figure at one time.
+type Sample struct {
+	At    time.Time `json:"t"`
+	Value uint64    `json:"v"`
+}
+
+type ListBucketsRequest struct {
+	// WithHistory asks for each bucket's size over time (History).
+	WithHistory bool `json:"with_history,omitempty"`
+}
 
 type ListBucketsResponse struct {
 	Buckets []Bucket `json:"buckets"`
@@ -218,6 +332,12 @@ type ListBucketsResponse struct {
 type CreateBucketRequest struct {
 	Name       string     `json:"name"`
 	Visibility Visibility `json:"visibility"`
+	// ObjectLock turns object lock on (versioning with it): only possible
+	// at creation. RetentionMode and RetentionDays set its default
+	// retention (both, or neither).
+	ObjectLock    bool          `json:"object_lock,omitempty"`
+	RetentionMode RetentionMode `json:"retention_mode,omitempty"`
+	RetentionDays int           `json:"retention_days,omitempty"`
 }
 
 type SetBucketVisibilityRequest struct {
@@ -236,6 +356,103 @@ type DeleteBucketRequest struct {
 type DeleteBucketResponse struct {
 	Name           string `json:"name"`
 	ObjectsRemoved int    `json:"objects_removed"`
+}
+
+// SetBucketQuotaRequest sets a bucket's hard quota; Bytes 0 removes it.
+type SetBucketQuotaRequest struct {
+	Name  string `json:"name"`
+	Bytes uint64 `json:"bytes"`
+}
+
+// SetBucketVersioningRequest enables or suspends versioning.
+type SetBucketVersioningRequest struct {
+	Name  string     `json:"name"`
+	State Versioning `json:"state"`
+}
+
+// SetBucketRetentionRequest changes an object-locked bucket's default
+// retention; an empty Mode with Days 0 removes it.
+type SetBucketRetentionRequest struct {
+	Name string        `json:"name"`
+	Mode RetentionMode `json:"mode,omitempty"`
+	Days int           `json:"days,omitempty"`
+}
+
+// AddLifecycleRuleRequest adds a rule to a bucket's lifecycle, keeping
+// the rules it has. Zero days leave an action out; at least one is needed.
+type AddLifecycleRuleRequest struct {
+	Name               string `json:"name"`
+	Prefix             string `json:"prefix,omitempty"`
+	ExpireDays         int    `json:"expire_days,omitempty"`
+	NoncurrentDays     int    `json:"noncurrent_days,omitempty"`
+	KeepNewest         int    `json:"keep_newest,omitempty"`
+	AbortMultipartDays int    `json:"abort_multipart_days,omitempty"`
+}
+
+type AddLifecycleRuleResponse struct {
+	Rule   LifecycleRule `json:"rule"`
+	Bucket Bucket        `json:"bucket"`
+}
+
+// DeleteLifecycleRuleRequest removes one rule by its id.
+type DeleteLifecycleRuleRequest struct {
+	Name string `json:"name"`
+	ID   string `json:"id"`
+}
+
+// ---- capacity ----
+
+// CapacityLevel says how full the drives are: warning from 80 % used,
+// critical from 90 %.
+type CapacityLevel string
+
+const (
+	CapacityOK       CapacityLevel = "ok"
+	CapacityWarning  CapacityLevel = "warning"
+	CapacityCritical CapacityLevel = "critical"
+	// CapacityUnknown: MinIO has not reported its drives (yet).
+	CapacityUnknown CapacityLevel = "unknown"
+)
+
+// CapacityLevelOf is the level of used bytes of total: warning from 80 %,
+// critical from 90 %; unknown without a total.
+func CapacityLevelOf(used, total uint64) CapacityLevel {
+	if total == 0 {
+		return CapacityUnknown
+	}
+	switch f := float64(used) / float64(total); {
+	case f >= 0.9:
+		return CapacityCritical
+	case f >= 0.8:
+		return CapacityWarning
+	}
+	return CapacityOK
+}
+
+type CapacityRequest struct {
+	// WithHistory asks for each drive's used bytes over time.
+	WithHistory bool `json:"with_history,omitempty"`
+}
+
+// Drive is one of MinIO's drives as MinIO sees it.
+type Drive struct {
+	Path  string `json:"path"`
+	Total uint64 `json:"total"`
+	Used  uint64 `json:"used"`
+	Free  uint64 `json:"free"`
+	// State is MinIO's: "ok", "offline", "unformatted", "faulty", …
+	State   string        `json:"state"`
+	Level   CapacityLevel `json:"level"`
+	History []Sample      `json:"history,omitempty"`
+}
+
+// Capacity is the node's drives, the worst level among them and when the
+// fullest reaches its size at its recent rate.
+type Capacity struct {
+	Drives   []Drive       `json:"drives"`
+	Level    CapacityLevel `json:"level"`
+	AsOf     time.Time     `json:"as_of,omitzero"`
+	Forecast *Forecast     `json:"forecast,omitempty"`
 }
 
 // ---- access keys ----

@@ -1,6 +1,10 @@
 package shared
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+)
 
 // SchemaVersion is the version of the UI schema below. A renderer refuses a
 // page whose version it does not know.
@@ -32,6 +36,8 @@ const (
 	SectionTable  SectionKind = "table"
 	SectionForm   SectionKind = "form"
 	SectionNotice SectionKind = "notice"
+	// SectionCharts is a row of time charts (Charts).
+	SectionCharts SectionKind = "charts"
 )
 
 // Section is one block of a page. Kind says which of the pointers is set.
@@ -45,6 +51,7 @@ type Section struct {
 	Table  *Table     `json:"table,omitempty"`
 	Form   *Form      `json:"form,omitempty"`
 	Notice *Notice    `json:"notice,omitempty"`
+	Charts []Chart    `json:"charts,omitempty"`
 }
 
 // Level is how serious a notice is.
@@ -106,6 +113,16 @@ type Cell struct {
 	// Hint is secondary text (e.g. "scanned 40 s ago").
 	Hint string `json:"hint,omitempty"`
 	Copy bool   `json:"copy,omitempty"`
+	// Meter, when set, draws a bar under the text (used of a quota).
+	Meter *Meter `json:"meter,omitempty"`
+}
+
+// Meter is a filled bar: Value of Max, coloured by Level (info when
+// empty). Value may exceed Max (the bar is then full).
+type Meter struct {
+	Value float64 `json:"value"`
+	Max   float64 `json:"max"`
+	Level Level   `json:"level,omitempty"`
 }
 
 // RowAction is a button on a row. Input is sent as the action's JSON input.
@@ -144,11 +161,15 @@ const (
 	// FieldFile uploads a file: only in a form with Post, which then sends
 	// the file's bytes as the body (the other fields as query parameters).
 	FieldFile FieldType = "file"
+	// FieldNumber is a whole number, sent as a JSON number (null when
+	// left empty).
+	FieldNumber FieldType = "number"
 )
 
 // Form posts its fields, by name, as the JSON input of Action: text,
 // select, textarea and datetime fields as strings (a datetime as RFC 3339 in
-// UTC, or "" when left empty), a checkbox as a JSON boolean.
+// UTC, or "" when left empty), a checkbox as a JSON boolean, a number as a
+// JSON number (null when left empty).
 type Form struct {
 	Action string  `json:"action"`
 	Submit string  `json:"submit"`
@@ -182,11 +203,77 @@ type Option struct {
 	Label string `json:"label"`
 	// Warning is shown while this option is selected.
 	Warning string `json:"warning,omitempty"`
+	// Confirm, when set, is asked before the form is sent with this
+	// option selected (a choice that cannot be undone).
+	Confirm string `json:"confirm,omitempty"`
 }
 
 type Template struct {
 	Label string `json:"label"`
 	Value string `json:"value"`
+}
+
+// ChartUnit says what a chart's values are, so that the panel formats
+// them.
+type ChartUnit string
+
+// Chart units.
+const (
+	// UnitNone: plain numbers.
+	UnitNone ChartUnit = ""
+	// UnitBytes: sizes, shown in binary units (KiB, MiB, …).
+	UnitBytes ChartUnit = "bytes"
+)
+
+// Chart is a small time chart: series of (time, value) points drawn as
+// lines, an optional limit drawn as a dashed line (a quota, a drive's
+// size), and an optional forecast sentence under it. The panel draws it as
+// inline SVG.
+type Chart struct {
+	ID     string        `json:"id,omitempty"`
+	Title  string        `json:"title"`
+	Unit   ChartUnit     `json:"unit,omitempty"`
+	Series []ChartSeries `json:"series"`
+	Limit  *ChartLimit   `json:"limit,omitempty"`
+	// Forecast is a sentence about where the line is heading; Level
+	// colours it (and the limit line).
+	Forecast string `json:"forecast,omitempty"`
+	Level    Level  `json:"level,omitempty"`
+	// Empty is shown when no series has a point.
+	Empty string `json:"empty,omitempty"`
+}
+
+// ChartSeries is one line of a chart; its points are oldest first.
+type ChartSeries struct {
+	Label  string       `json:"label,omitempty"`
+	Points []ChartPoint `json:"points"`
+}
+
+// ChartPoint is one value at one time.
+type ChartPoint struct {
+	T time.Time `json:"t"`
+	V float64   `json:"v"`
+}
+
+// ChartLimit is a horizontal line at Value, named by Label ("quota 1 GiB").
+type ChartLimit struct {
+	Value float64 `json:"value"`
+	Label string  `json:"label,omitempty"`
+}
+
+// HumanBytes formats a size in binary units ("1.5 MiB"), as the panel shows
+// values of UnitBytes.
+func HumanBytes(n uint64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := uint64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
 
 // StateRequest asks for the page's data. Query holds the request's query

@@ -78,6 +78,52 @@ func TestBrowserPanel(t *testing.T) {
 	require.Contains(t, text(t, ctx, "#sec-buckets"), "No buckets yet.")
 	browsertest.Screenshot(t, ctx, "empty")
 
+	t.Run("charts and meters are drawn as inline SVG", func(t *testing.T) {
+		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`#sec-growth [data-chart-id="disk"] polyline.chart-line`)))
+		// The line, the limit and the forecast are laid out with a size
+		// (drawn, not just present in the DOM).
+		box, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(() => {
+			const c = document.querySelector('[data-chart-id="disk"]');
+			const line = c.querySelector('polyline.chart-line').getBBox();
+			const limit = c.querySelector('line.chart-limit').getBoundingClientRect();
+			return [line.width, line.height, limit.width, c.querySelector('svg').getBoundingClientRect().height];
+		})()`))
+		require.NoError(t, err)
+		require.Greater(t, box[0], 250.0, "the line spans the plot")
+		require.Greater(t, box[1], 30.0, "the line rises")
+		require.Greater(t, box[2], 100.0, "the limit line is drawn")
+		require.Greater(t, box[3], 60.0, "the chart has a height")
+		require.Equal(t, "at the last 24 hours' rate, the disk is full in about 9 hours", text(t, ctx, `[data-chart-id="disk"] .chart-forecast`))
+		require.Equal(t, "No samples yet.", text(t, ctx, `[data-chart-id="idle"] .chart-empty`))
+		stroke, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.querySelector('[data-chart-id="disk"] line.chart-limit')).strokeDasharray`))
+		require.NoError(t, err)
+		require.NotEqual(t, "none", stroke, "the limit is dashed by the panel's stylesheet")
+		browsertest.Screenshot(t, ctx, "charts")
+	})
+
+	t.Run("a number field is sent as a JSON number; an option that cannot be undone asks first", func(t *testing.T) {
+		do(t, ctx,
+			setField("#sec-quota-f-name", "photos"),
+			setField("#sec-quota-f-days", "30"),
+			chromedp.Click(chromedp.CSS(`#sec-quota button[type="submit"]`)))
+		waitText(t, ctx, "#sec-quota .form-message", "Quota set.")
+		require.JSONEq(t, `{"name":"photos","days":30,"mode":"soft"}`, string(s.lastInput("set_quota")))
+
+		do(t, ctx, setField("#sec-quota-f-days", ""), chromedp.Evaluate[chromedp.Void](`(() => {
+			const s = document.querySelector('#sec-quota-f-mode');
+			s.value = 'hard';
+			s.dispatchEvent(new Event('change', {bubbles: true}));
+		})()`), chromedp.Click(chromedp.CSS(`#sec-quota button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
+		require.Equal(t, "Hard mode cannot be undone. Go on?", text(t, ctx, ".modal-confirm .modal-text"))
+		do(t, ctx, chromedp.Click(chromedp.CSS("[data-confirm-cancel]")), chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")))
+		require.JSONEq(t, `{"name":"photos","days":30,"mode":"soft"}`, string(s.lastInput("set_quota")), "cancel sends nothing")
+		do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-quota button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
+			chromedp.Click(chromedp.CSS(".modal-confirm [data-confirm-ok]")))
+		waitText(t, ctx, "#sec-quota .form-message", "Quota set.")
+		require.JSONEq(t, `{"name":"","days":null,"mode":"hard"}`, string(s.lastInput("set_quota")), "an empty number is null (the form was reset after its first answer)")
+	})
+
 	t.Run("the Public option shows its warning while selected", func(t *testing.T) {
 		do(t, ctx, chromedp.Evaluate[chromedp.Void](`(() => {
 			const s = document.querySelector('#sec-new-bucket-f-visibility');

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -117,7 +118,7 @@ func TestRenderEverySectionAndField(t *testing.T) {
 		{"required marker", `<label for="sec-endpoint-f-domain">Domain<span class="req" aria-hidden="true"> *</span></label>`},
 		{"table header", `<th scope="col">Size / objects</th>`},
 		{"table row", `<tr data-row-id="photos">`},
-		{"cell with hint", `<span class="cell-text">12 KiB / 3</span><span class="hint">scanned 40 s ago</span>`},
+		{"cell with hint", `<span class="cell-text">0 / —</span><span class="hint">not scanned yet</span>`},
 		{"cell with copy", `<code class="copy-value">quazzar-0000000001</code>`},
 		{"danger row action with confirm", `data-row-action="delete_bucket" data-input="{&#34;force&#34;:false,&#34;name&#34;:&#34;photos&#34;}" data-label="Delete" data-confirm="Delete bucket photos? This cannot be undone." data-danger="true">`},
 		{"danger style", `class="btn btn-small btn-danger"`},
@@ -133,6 +134,19 @@ func TestRenderEverySectionAndField(t *testing.T) {
 		{"checkbox", `<input type="checkbox" id="sec-create-key-f-notify" name="notify" value="true" data-field="checkbox" checked>`},
 		{"submit", `<button type="submit" class="btn btn-primary">Create key</button>`},
 		{"notice section", `<section class="section section-notice" id="sec-tip" data-section-key="sec-tip"><div class="notice notice-info" role="status">`},
+		{"meter under a cell", `<span class="cell-text">12 KiB / 3</span><svg class="meter meter-warning" viewBox="0 0 100 6" preserveAspectRatio="none" role="img" aria-label="75%"><rect class="meter-track" width="100" height="6" rx="3"/><rect class="meter-fill" width="75" height="6" rx="3"/></svg><span class="hint">scanned 40 s ago</span>`},
+		{"number field", `<input type="number" id="sec-quota-f-days" name="days" value="" data-field="number" step="1" placeholder="30" inputmode="numeric" autocomplete="off">`},
+		{"option confirm", `<option value="hard" data-confirm="Hard mode cannot be undone. Go on?">Hard</option>`},
+		{"charts section", `<section class="section section-charts" id="sec-growth" data-section-key="sec-growth"><h2>Growth</h2><div class="charts">`},
+		{"chart card", `<figure class="card chart chart-warning" data-chart-id="disk">`},
+		{"chart head", `<figcaption class="chart-head"><span class="chart-title">Disk /data</span><span class="chart-last">576.0 MiB</span></figcaption>`},
+		{"chart svg", `<svg class="chart-svg" viewBox="0 0 320 130" role="img" aria-label="Disk /data: 576.0 MiB, from Nov 29 10:00 to Nov 30 10:00 UTC; limit size 1.0 GiB">`},
+		{"chart limit", `<line class="chart-limit" x1="4" y1="23.1" x2="316" y2="23.1"/>`},
+		{"chart limit label", `text-anchor="end">size 1.0 GiB</text>`},
+		{"chart line", `<polyline class="chart-line chart-line-0" points="4,112 17,112 17,111.9`},
+		{"chart axis labels", `dy="-4">Nov 29 10:00</text>`},
+		{"chart forecast", `<p class="chart-forecast">at the last 24 hours&#39; rate, the disk is full in about 9 hours</p>`},
+		{"empty chart", `<p class="chart-empty">No samples yet.</p>`},
 	} {
 		require.Contains(t, body, tc.want, tc.what)
 	}
@@ -240,7 +254,7 @@ func TestPageJSON(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(body), &got))
 	require.Equal(t, shared.SchemaVersion, got.SchemaVersion)
 	require.Equal(t, "/storage/objects", got.Route)
-	require.Len(t, got.Sections, 6)
+	require.Len(t, got.Sections, 8)
 	require.Equal(t, "photos", got.Sections[1].Table.Rows[0].ID)
 
 	status, _, body = get(t, srv.URL+"/api/plugins/"+pluginID+"/fragment")
@@ -431,6 +445,21 @@ func TestValidate(t *testing.T) {
 		{"column without id", func(p *shared.Page) { p.Sections[1].Table.Columns[0].ID = "" }, "column 1 has no id"},
 		{"row action without id", func(p *shared.Page) { p.Sections[1].Table.Rows[0].Actions[0].Action = "" }, "row 1, action 1 has no action id"},
 		{"row action input not an object", func(p *shared.Page) { p.Sections[1].Table.Rows[0].Actions[0].Input = json.RawMessage(`[1]`) }, "has an input that is not a JSON object"},
+		{"meter without max", func(p *shared.Page) {
+			p.Sections[1].Table.Rows[0].Cells["usage"] = shared.Cell{Text: "x", Meter: &shared.Meter{Value: 1}}
+		}, `cell "usage": a meter needs a finite value and a positive max`},
+		{"meter level", func(p *shared.Page) {
+			p.Sections[1].Table.Rows[0].Cells["usage"] = shared.Cell{Text: "x", Meter: &shared.Meter{Value: 1, Max: 2, Level: "red"}}
+		}, `unknown level "red"`},
+		{"charts without charts", func(p *shared.Page) { p.Sections[7].Charts = nil }, `kind "charts" has no charts`},
+		{"chart unit", func(p *shared.Page) { p.Sections[7].Charts[0].Unit = "furlongs" }, `chart 1: unknown unit "furlongs"`},
+		{"chart level", func(p *shared.Page) { p.Sections[7].Charts[1].Level = "loud" }, `chart 2: unknown level "loud"`},
+		{"chart limit not finite", func(p *shared.Page) { p.Sections[7].Charts[0].Limit.Value = math.Inf(1) }, "the limit is not a finite number"},
+		{"chart point not finite", func(p *shared.Page) { p.Sections[7].Charts[0].Series[0].Points[3].V = math.NaN() }, "series 1, point 4 is not a finite number"},
+		{"chart points out of order", func(p *shared.Page) {
+			pts := p.Sections[7].Charts[0].Series[0].Points
+			pts[2].T, pts[3].T = pts[3].T, pts[2].T
+		}, "points must be oldest first (point 4"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := standInPage(30, []standInBucket{{Name: "a", Visibility: "private"}}, nil)

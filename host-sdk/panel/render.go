@@ -30,6 +30,8 @@ var templates = template.Must(template.New("panel").Funcs(template.FuncMap{
 	"hasActions":      hasActions,
 	"colspan":         colspan,
 	"inputJSON":       inputJSON,
+	"chartView":       viewOfChart,
+	"meterView":       viewOfMeter,
 }).ParseFS(templatesFS, "templates/*.html"))
 
 // layoutView is everything the full HTML page shows.

@@ -71,7 +71,8 @@ func standInPage(refresh int, buckets []standInBucket, keys []standInKey) shared
 		input, _ := json.Marshal(map[string]any{"name": b.Name, "force": false})
 		usage := shared.Cell{Text: "0 / —", Hint: "not scanned yet"}
 		if b.Objects > 0 {
-			usage = shared.Cell{Text: fmt.Sprintf("%d KiB / %d", b.Objects*4, b.Objects), Hint: "scanned 40 s ago"}
+			usage = shared.Cell{Text: fmt.Sprintf("%d KiB / %d", b.Objects*4, b.Objects), Hint: "scanned 40 s ago",
+				Meter: &shared.Meter{Value: float64(b.Objects * 4), Max: 16, Level: shared.LevelWarning}}
 		}
 		bucketRows = append(bucketRows, shared.Row{
 			ID: b.Name,
@@ -146,7 +147,36 @@ func standInPage(refresh int, buckets []standInBucket, keys []standInKey) shared
 				},
 			}},
 			{ID: "tip", Kind: shared.SectionNotice, Notice: &shared.Notice{Level: shared.LevelInfo, Text: "Keys are shown once."}},
+			{ID: "quota", Kind: shared.SectionForm, Title: "Quota", Form: &shared.Form{
+				Action: "set_quota", Submit: "Set quota", Fields: []shared.Field{
+					{Name: "name", Label: "Bucket", Type: shared.FieldText},
+					{Name: "days", Label: "Days", Type: shared.FieldNumber, Placeholder: "30"},
+					{Name: "mode", Label: "Mode", Type: shared.FieldSelect, Default: "soft", Options: []shared.Option{
+						{Value: "soft", Label: "Soft"},
+						{Value: "hard", Label: "Hard", Confirm: "Hard mode cannot be undone. Go on?"},
+					}},
+				},
+			}},
+			{ID: "growth", Kind: shared.SectionCharts, Title: "Growth", Charts: standInCharts()},
 		},
+	}
+}
+
+// chartStart is the first point of the stand-in's charts.
+var chartStart = time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
+
+// standInCharts are a growing series with a limit and a forecast, and an
+// empty chart.
+func standInCharts() []shared.Chart {
+	var pts []shared.ChartPoint
+	for i := range 25 {
+		pts = append(pts, shared.ChartPoint{T: chartStart.Add(time.Duration(i) * time.Hour), V: float64(i * i << 20)})
+	}
+	return []shared.Chart{
+		{ID: "disk", Title: "Disk /data", Unit: shared.UnitBytes, Series: []shared.ChartSeries{{Label: "used", Points: pts}},
+			Limit: &shared.ChartLimit{Value: 1 << 30, Label: "size 1.0 GiB"}, Level: shared.LevelWarning,
+			Forecast: "at the last 24 hours' rate, the disk is full in about 9 hours"},
+		{ID: "idle", Title: "Bucket idle", Unit: shared.UnitBytes, Empty: "No samples yet."},
 	}
 }
 
@@ -245,6 +275,8 @@ func (s *standIn) Action(ctx context.Context, req shared.ActionRequest) (shared.
 		return shared.ActionResult{}, shared.Errorf(shared.CodeNotFound, "no key %s", in.AccessKey)
 	case "expose":
 		return shared.ActionResult{}, shared.Errorf(shared.CodeNotEnabled, "Reverse Proxy is not enabled on this node")
+	case "set_quota":
+		return shared.ActionResult{OK: true, Message: "Quota set."}, nil
 	case "soft_fail":
 		return shared.ActionResult{OK: false, Code: shared.CodeConflict, Message: "refused without an error"}, nil
 	case "echo":

@@ -3,6 +3,7 @@ package panel
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strings"
 
 	"github.com/quazzar/object-storage/shared"
@@ -25,12 +26,14 @@ var knownLevels = map[shared.Level]bool{
 
 var knownFields = map[shared.FieldType]bool{
 	shared.FieldText: true, shared.FieldSelect: true, shared.FieldTextarea: true,
-	shared.FieldCheckbox: true, shared.FieldDateTime: true, shared.FieldFile: true,
+	shared.FieldCheckbox: true, shared.FieldDateTime: true, shared.FieldFile: true, shared.FieldNumber: true,
 }
 
+var knownUnits = map[shared.ChartUnit]bool{shared.UnitNone: true, shared.UnitBytes: true}
+
 // Validate checks that the renderer understands every part of p: the schema
-// version, each section kind and its payload, each field type, notice levels
-// and row-action inputs. It returns a *SchemaError listing every problem, or
+// version, each section kind and its payload, each field type, notice levels,
+// row-action inputs, meters and charts. It returns a *SchemaError listing every problem, or
 // nil. Plugins can call it in their tests to check the pages they build.
 func Validate(p shared.Page) error {
 	v := &validator{}
@@ -98,10 +101,48 @@ func (v *validator) section(where string, s shared.Section) {
 			return
 		}
 		v.notice(where, s.Notice)
+	case shared.SectionCharts:
+		if len(s.Charts) == 0 {
+			v.addf("%s: kind %q has no charts", where, s.Kind)
+			return
+		}
+		for i, c := range s.Charts {
+			v.chart(fmt.Sprintf("%s, chart %d", where, i+1), c)
+		}
 	default:
-		v.addf("%s: unknown section kind %q (this panel knows info, table, form and notice)", where, s.Kind)
+		v.addf("%s: unknown section kind %q (this panel knows info, table, form, notice and charts)", where, s.Kind)
 	}
 }
+
+func (v *validator) level(where string, l shared.Level) {
+	if !knownLevels[l] {
+		v.addf("%s: unknown level %q (this panel knows info, warning, error and success)", where, l)
+	}
+}
+
+func (v *validator) chart(where string, c shared.Chart) {
+	if !knownUnits[c.Unit] {
+		v.addf("%s: unknown unit %q (this panel knows bytes, or none)", where, c.Unit)
+	}
+	v.level(where, c.Level)
+	if c.Limit != nil && !finite(c.Limit.Value) {
+		v.addf("%s: the limit is not a finite number", where)
+	}
+	for i, s := range c.Series {
+		for j, p := range s.Points {
+			if !finite(p.V) {
+				v.addf("%s: series %d, point %d is not a finite number", where, i+1, j+1)
+				return
+			}
+			if j > 0 && p.T.Before(s.Points[j-1].T) {
+				v.addf("%s: series %d: points must be oldest first (point %d is older than the one before)", where, i+1, j+1)
+				return
+			}
+		}
+	}
+}
+
+func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 func (v *validator) notice(where string, n *shared.Notice) {
 	if !knownLevels[n.Level] {
@@ -121,6 +162,14 @@ func (v *validator) table(where string, t *shared.Table) {
 		cols[c.ID] = true
 	}
 	for i, r := range t.Rows {
+		for col, c := range r.Cells {
+			if m := c.Meter; m != nil {
+				if !finite(m.Value) || !finite(m.Max) || m.Max <= 0 {
+					v.addf("%s: row %d, cell %q: a meter needs a finite value and a positive max", where, i+1, col)
+				}
+				v.level(fmt.Sprintf("%s: row %d, cell %q", where, i+1, col), m.Level)
+			}
+		}
 		for j, a := range r.Actions {
 			if a.Action == "" {
 				v.addf("%s: row %d, action %d has no action id", where, i+1, j+1)
@@ -152,7 +201,7 @@ func (v *validator) form(where string, f *shared.Form) {
 		}
 		names[fl.Name] = true
 		if !knownFields[fl.Type] {
-			v.addf("%s: field %q has unknown type %q (this panel knows text, select, textarea, checkbox, datetime and file)",
+			v.addf("%s: field %q has unknown type %q (this panel knows text, select, textarea, checkbox, datetime, number and file)",
 				where, fl.Name, fl.Type)
 			continue
 		}

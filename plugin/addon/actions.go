@@ -9,25 +9,49 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quazzar/object-storage/plugin/bucketconfig"
+	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/page"
 	"github.com/quazzar/object-storage/shared"
 )
 
-// gather collects what the page shows: status, endpoint, buckets with
-// usage, keys without secrets. What cannot be read (MinIO down) becomes a
-// problem line, not a failure.
-func (a *Addon) gather(ctx context.Context) page.State {
+// gather collects what the page shows: status, endpoint, drives, buckets
+// with usage and settings, keys without secrets; with history, every
+// bucket's and drive's samples (the state API's ?history=1), else the
+// samples of the drives and of the buckets the page charts. What cannot be
+// read (MinIO down) becomes a problem line, not a failure.
+func (a *Addon) gather(ctx context.Context, withHistory bool) page.State {
 	st, _ := a.Status(ctx, shared.StatusRequest{})
 	ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
 	s := page.State{Status: st, Endpoint: ep, Now: time.Now()}
 	if st.State != shared.StateRunning && st.State != shared.StateDegraded {
 		return s
 	}
-	if bs, err := a.ListBuckets(ctx, shared.ListBucketsRequest{}); err != nil {
+	if c, err := a.Capacity(ctx, shared.CapacityRequest{WithHistory: true}); err != nil {
+		s.Problems = append(s.Problems, "Drives cannot be read right now: "+err.Error())
+	} else {
+		s.Capacity = c
+		if !withHistory {
+			for i := range s.Capacity.Drives {
+				s.Capacity.Drives[i].History = nil
+			}
+			s.DriveHistory = map[string][]shared.Sample{}
+			for _, d := range c.Drives {
+				s.DriveHistory[d.Path] = d.History
+			}
+		}
+	}
+	if bs, err := a.ListBuckets(ctx, shared.ListBucketsRequest{WithHistory: withHistory}); err != nil {
 		s.Problems = append(s.Problems, "Buckets cannot be listed right now: "+err.Error())
 	} else {
 		s.Buckets, s.LastScan = bs.Buckets, bs.LastScan
+		if !withHistory {
+			s.BucketHistory = a.chartHistory(s.Buckets)
+		}
+	}
+	if svc, err := a.conn.services(); err == nil && svc.dbErr != nil {
+		s.Problems = append(s.Problems, "Usage history is off: "+svc.dbErr.Error())
 	}
 	if ks, err := a.ListKeys(ctx, shared.ListKeysRequest{}); err != nil {
 		s.Problems = append(s.Problems, "Access keys cannot be listed right now: "+err.Error())
@@ -37,17 +61,38 @@ func (a *Addon) gather(ctx context.Context) page.State {
 	return s
 }
 
+// chartHistory reads the samples of the buckets the page charts.
+func (a *Addon) chartHistory(bs []shared.Bucket) map[string][]shared.Sample {
+	svc, err := a.conn.services()
+	if err != nil || svc.history == nil {
+		return nil
+	}
+	out := map[string][]shared.Sample{}
+	now := time.Now()
+	for _, name := range page.ChartBuckets(bs) {
+		samples, err := svc.history.Series(history.BucketSeries(name), now)
+		if err != nil {
+			a.log.Debug("usage history not read", "bucket", name, "error", err)
+			continue
+		}
+		out[name] = contractSamples(samples)
+	}
+	return out
+}
+
 // Page builds the page from live state.
 func (a *Addon) Page(ctx context.Context, req shared.PageRequest) (shared.Page, error) {
-	return page.Build(a.gather(ctx)), nil
+	return page.Build(a.gather(ctx, false)), nil
 }
 
 // StateDocument is the add-on's answer to the host's
 // GET /api/plugins/object-storage/state: what the page shows, as JSON,
-// never a secret.
+// never a secret. Each bucket's and drive's history (samples) is there
+// only under ?history=1.
 type StateDocument struct {
 	Status   shared.Status   `json:"status"`
 	Endpoint shared.Endpoint `json:"endpoint"`
+	Capacity shared.Capacity `json:"capacity"`
 	Buckets  []shared.Bucket `json:"buckets"`
 	LastScan time.Time       `json:"last_scan,omitzero"`
 	Keys     []shared.Key    `json:"keys"`
@@ -55,12 +100,16 @@ type StateDocument struct {
 	Problems []string `json:"problems,omitempty"`
 }
 
-// State answers the page's data as a StateDocument.
+// State answers the page's data as a StateDocument; ?history=1 adds the
+// usage history.
 func (a *Addon) State(ctx context.Context, req shared.StateRequest) (shared.StateResponse, error) {
-	s := a.gather(ctx)
+	s := a.gather(ctx, req.Query["history"] == "1" || req.Query["history"] == "true")
 	doc := StateDocument{
-		Status: s.Status, Endpoint: s.Endpoint, LastScan: s.LastScan, Problems: s.Problems,
+		Status: s.Status, Endpoint: s.Endpoint, Capacity: s.Capacity, LastScan: s.LastScan, Problems: s.Problems,
 		Buckets: s.Buckets, Keys: s.Keys,
+	}
+	if doc.Capacity.Drives == nil {
+		doc.Capacity = shared.Capacity{Drives: []shared.Drive{}, Level: shared.CapacityUnknown}
 	}
 	if doc.Buckets == nil {
 		doc.Buckets = []shared.Bucket{}
@@ -78,8 +127,36 @@ func (a *Addon) State(ctx context.Context, req shared.StateRequest) (shared.Stat
 // Action inputs, as the page (and the host's JSON API) send them.
 type (
 	createBucketInput struct {
-		Name       string            `json:"name"`
-		Visibility shared.Visibility `json:"visibility"`
+		Name          string               `json:"name"`
+		Visibility    shared.Visibility    `json:"visibility"`
+		ObjectLock    bool                 `json:"object_lock"`
+		RetentionMode shared.RetentionMode `json:"retention_mode"`
+		RetentionDays int                  `json:"retention_days"`
+	}
+	setQuotaInput struct {
+		Name  string     `json:"name"`
+		Bytes *sizeInput `json:"bytes"`
+	}
+	setVersioningInput struct {
+		Name  string            `json:"name"`
+		State shared.Versioning `json:"state"`
+	}
+	setRetentionInput struct {
+		Name string               `json:"name"`
+		Mode shared.RetentionMode `json:"mode"`
+		Days int                  `json:"days"`
+	}
+	addLifecycleRuleInput struct {
+		Name               string `json:"name"`
+		Prefix             string `json:"prefix"`
+		ExpireDays         int    `json:"expire_days"`
+		NoncurrentDays     int    `json:"noncurrent_days"`
+		KeepNewest         int    `json:"keep_newest"`
+		AbortMultipartDays int    `json:"abort_multipart_days"`
+	}
+	deleteLifecycleRuleInput struct {
+		Name string `json:"name"`
+		ID   string `json:"id"`
 	}
 	setVisibilityInput struct {
 		Name            string            `json:"name"`
@@ -149,6 +226,11 @@ var actions = []action{
 	handle(page.ActionCreateBucket, (*Addon).createBucketAction),
 	handle(page.ActionSetVisibility, (*Addon).setVisibilityAction),
 	handle(page.ActionDeleteBucket, (*Addon).deleteBucketAction),
+	handle(page.ActionSetQuota, (*Addon).setQuotaAction),
+	handle(page.ActionSetVersioning, (*Addon).setVersioningAction),
+	handle(page.ActionSetRetention, (*Addon).setRetentionAction),
+	handle(page.ActionAddLifecycleRule, (*Addon).addLifecycleRuleAction),
+	handle(page.ActionDeleteLifecycleRule, (*Addon).deleteLifecycleRuleAction),
 	handle(page.ActionCreateKey, (*Addon).createKeyAction),
 	handle(page.ActionRevokeKey, (*Addon).revokeKeyAction),
 	handle(page.ActionExpose, (*Addon).exposeAction),
@@ -173,11 +255,107 @@ func ActionNames() []string {
 }
 
 func (a *Addon) createBucketAction(ctx context.Context, in createBucketInput) (shared.ActionResult, error) {
-	b, err := a.CreateBucket(ctx, shared.CreateBucketRequest{Name: strings.TrimSpace(in.Name), Visibility: in.Visibility})
+	b, err := a.CreateBucket(ctx, shared.CreateBucketRequest{Name: strings.TrimSpace(in.Name), Visibility: in.Visibility,
+		ObjectLock: in.ObjectLock, RetentionMode: in.RetentionMode, RetentionDays: in.RetentionDays})
 	if err != nil {
 		return shared.ActionResult{}, err
 	}
-	return shared.ActionResult{Message: fmt.Sprintf("Bucket %s created (%s).", b.Name, b.Visibility), Refresh: true}, nil
+	msg := fmt.Sprintf("Bucket %s created (%s).", b.Name, b.Visibility)
+	switch {
+	case b.Retention != nil:
+		msg = fmt.Sprintf("Bucket %s created (%s, object lock: every new object is retained %d days in %s mode).", b.Name, b.Visibility, b.Retention.Days, b.Retention.Mode)
+	case b.ObjectLock:
+		msg = fmt.Sprintf("Bucket %s created (%s, object lock on, no default retention).", b.Name, b.Visibility)
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) setQuotaAction(ctx context.Context, in setQuotaInput) (shared.ActionResult, error) {
+	if in.Bytes == nil { // absent or null: never read as "remove the quota"
+		return shared.ActionResult{}, shared.FieldError("bytes", "bytes is required: a size such as 10GiB, or 0 to remove the quota")
+	}
+	b, err := a.SetBucketQuota(ctx, shared.SetBucketQuotaRequest{Name: strings.TrimSpace(in.Name), Bytes: uint64(*in.Bytes)})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	if b.Quota == 0 {
+		return shared.ActionResult{Message: fmt.Sprintf("Bucket %s has no quota now.", b.Name), Refresh: true}, nil
+	}
+	msg := fmt.Sprintf("Bucket %s has a quota of %s. MinIO checks it against its scanner's figures, so it is enforced within about one scan cycle.", b.Name, shared.HumanBytes(b.Quota))
+	if b.Usage.Scanned && b.Usage.Size >= b.Quota {
+		msg += fmt.Sprintf(" The bucket already holds %s: MinIO refuses uploads to it until it is below the quota.", shared.HumanBytes(b.Usage.Size))
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) setVersioningAction(ctx context.Context, in setVersioningInput) (shared.ActionResult, error) {
+	b, err := a.SetBucketVersioning(ctx, shared.SetBucketVersioningRequest{Name: strings.TrimSpace(in.Name), State: in.State})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	msg := fmt.Sprintf("Versioning of bucket %s is enabled: an overwrite or delete keeps the previous version.", b.Name)
+	if b.Versioning == shared.VersioningSuspended {
+		msg = fmt.Sprintf("Versioning of bucket %s is suspended: new writes keep no previous version; the versions kept so far stay.", b.Name)
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) setRetentionAction(ctx context.Context, in setRetentionInput) (shared.ActionResult, error) {
+	b, err := a.SetBucketRetention(ctx, shared.SetBucketRetentionRequest{Name: strings.TrimSpace(in.Name), Mode: in.Mode, Days: in.Days})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	if b.Retention == nil {
+		return shared.ActionResult{Message: fmt.Sprintf("Bucket %s has no default retention now; objects locked so far stay locked.", b.Name), Refresh: true}, nil
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("New objects of bucket %s are retained %d days in %s mode.", b.Name, b.Retention.Days, b.Retention.Mode), Refresh: true}, nil
+}
+
+func (a *Addon) addLifecycleRuleAction(ctx context.Context, in addLifecycleRuleInput) (shared.ActionResult, error) {
+	r, err := a.AddLifecycleRule(ctx, shared.AddLifecycleRuleRequest{Name: strings.TrimSpace(in.Name), Prefix: in.Prefix,
+		ExpireDays: in.ExpireDays, NoncurrentDays: in.NoncurrentDays, KeepNewest: in.KeepNewest, AbortMultipartDays: in.AbortMultipartDays})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	msg := fmt.Sprintf("Rule %s added to bucket %s: %s", r.Rule.ID, r.Bucket.Name, r.Rule.Text)
+	if (in.NoncurrentDays > 0 || in.KeepNewest > 0) && r.Bucket.Versioning == shared.VersioningOff {
+		msg += " The bucket is not versioned, so the noncurrent-version part applies once versioning is enabled."
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) deleteLifecycleRuleAction(ctx context.Context, in deleteLifecycleRuleInput) (shared.ActionResult, error) {
+	b, err := a.DeleteLifecycleRule(ctx, shared.DeleteLifecycleRuleRequest{Name: strings.TrimSpace(in.Name), ID: in.ID})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("Rule %s deleted from bucket %s.", in.ID, b.Name), Refresh: true}, nil
+}
+
+// sizeInput is a size as an action takes it: a JSON number of bytes, or a
+// string such as "10GiB" (what the page's text field sends).
+type sizeInput uint64
+
+func (s *sizeInput) UnmarshalJSON(b []byte) error {
+	raw := strings.TrimSpace(string(b))
+	if strings.HasPrefix(raw, `"`) {
+		var str string
+		if err := json.Unmarshal(b, &str); err != nil {
+			return shared.FieldError("bytes", "bytes must be a number or a size such as 10GiB")
+		}
+		if strings.TrimSpace(str) == "" {
+			return shared.FieldError("bytes", "bytes is required: a size such as 10GiB, or 0 to remove the quota")
+		}
+		n, err := bucketconfig.ParseSize(str, "bytes")
+		*s = sizeInput(n)
+		return err
+	}
+	if strings.HasPrefix(raw, "-") {
+		return shared.FieldError("bytes", "bytes is %s: a quota cannot be negative (0 removes it)", raw)
+	}
+	n, err := bucketconfig.ParseSize(raw, "bytes")
+	*s = sizeInput(n)
+	return err
 }
 
 func (a *Addon) setVisibilityAction(ctx context.Context, in setVisibilityInput) (shared.ActionResult, error) {
@@ -255,6 +433,10 @@ func decode(raw json.RawMessage, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
+		var se *shared.Error
+		if errors.As(err, &se) { // an input type's own check (sizeInput)
+			return se
+		}
 		var te *json.UnmarshalTypeError
 		if errors.As(err, &te) {
 			return shared.FieldError(te.Field, "field %s must be a %s, not a JSON %s", te.Field, jsonKind(te.Type.Kind().String()), te.Value)
@@ -275,6 +457,8 @@ func jsonKind(goKind string) string {
 		return "string"
 	case "struct", "map":
 		return "JSON object"
+	case "int", "int64", "uint64":
+		return "whole number"
 	}
 	return goKind
 }

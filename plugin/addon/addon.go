@@ -13,8 +13,10 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/quazzar/object-storage/plugin/bucketconfig"
 	"github.com/quazzar/object-storage/plugin/buckets"
 	"github.com/quazzar/object-storage/plugin/exposure"
+	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/supervisor"
@@ -51,14 +53,25 @@ func (a *Addon) wired(ctx context.Context, set settings.Settings, svc *services)
 	go a.refresh(svc)
 }
 
+// settingsEvery is how many usage intervals apart bucket settings (quota,
+// versioning, lifecycle, object lock: four calls per bucket) are read
+// again, to show changes made outside the page; the page's own changes
+// show at once.
+const settingsEvery = 10
+
 // refresh re-reads bucket policies on the usage interval, so a policy set
-// in the console or with mc shows up as custom, and puts the exposure
-// route back if the proxy lost it. The first round runs at once, so that
-// the first listing after a start finds every bucket's visibility cached.
+// in the console or with mc shows up as custom, and bucket settings every
+// settingsEvery intervals; and puts the exposure route back if the proxy
+// lost it. The first round runs at once, so that the first listing after a
+// start finds every bucket's visibility and settings cached.
 func (a *Addon) refresh(svc *services) {
-	for {
+	for round := 0; ; round++ {
 		if err := svc.buckets.Refresh(svc.ctx); err != nil && svc.ctx.Err() == nil {
 			a.log.Debug("bucket policy refresh failed", "error", err)
+		} else if round%settingsEvery == 0 {
+			if err := svc.config.Refresh(svc.ctx, svc.buckets.Names()); err != nil && svc.ctx.Err() == nil {
+				a.log.Debug("bucket settings refresh failed", "error", err)
+			}
 		}
 		a.expo.Reconcile(svc.ctx)
 		select {
@@ -171,6 +184,8 @@ func (a *Addon) Unexpose(ctx context.Context, req shared.UnexposeRequest) (share
 
 // ---- buckets ----
 
+// ListBuckets lists every bucket with its usage, its settings (cached;
+// read for buckets not seen yet) and, with a quota, its forecast.
 func (a *Addon) ListBuckets(ctx context.Context, req shared.ListBucketsRequest) (shared.ListBucketsResponse, error) {
 	svc, err := a.conn.services()
 	if err != nil {
@@ -180,32 +195,74 @@ func (a *Addon) ListBuckets(ctx context.Context, req shared.ListBucketsRequest) 
 	if err != nil {
 		return shared.ListBucketsResponse{}, err
 	}
+	names := make([]string, len(infos))
+	for i, b := range infos {
+		names[i] = b.Name
+	}
+	settings, errs := svc.config.GetAll(ctx, names)
 	snap, _, _ := svc.usage.Snapshot()
+	var all map[string][]history.Sample
+	if req.WithHistory && svc.history != nil {
+		if all, err = svc.history.All(time.Now()); err != nil {
+			a.log.Debug("usage history not read", "error", err)
+		}
+	}
 	out := shared.ListBucketsResponse{Buckets: make([]shared.Bucket, 0, len(infos)), LastScan: snap.ScannedAt}
-	for _, b := range infos {
-		out.Buckets = append(out.Buckets, shared.Bucket{
-			Name: b.Name, Visibility: b.Visibility, CreatedAt: b.CreatedAt, Usage: snap.Usage(b.Name),
-		})
+	for _, info := range infos {
+		b := shared.Bucket{Name: info.Name, Visibility: info.Visibility, CreatedAt: info.CreatedAt, Usage: snap.Usage(info.Name)}
+		settings[info.Name].Apply(&b)
+		if err := errs[info.Name]; err != nil {
+			b.SettingsError = err.Error()
+		}
+		var samples []history.Sample
+		if req.WithHistory {
+			samples = all[history.BucketSeries(info.Name)]
+			b.History = contractSamples(samples)
+		}
+		b.Forecast = a.bucketForecast(svc, b, samples, req.WithHistory)
+		out.Buckets = append(out.Buckets, b)
 	}
 	return out, nil
 }
 
+// CreateBucket makes a bucket, with object lock and its default
+// retention when asked. A bucket whose retention cannot be set is removed
+// again: nothing is left half-made.
 func (a *Addon) CreateBucket(ctx context.Context, req shared.CreateBucketRequest) (shared.Bucket, error) {
 	// Input is checked before anything else, so bad input gets its own
 	// message even while MinIO is down.
 	if err := buckets.CheckInput(req.Name, req.Visibility); err != nil {
 		return shared.Bucket{}, err
 	}
+	if err := bucketconfig.CheckRetention(req.RetentionMode, req.RetentionDays, "retention_mode", "retention_days"); err != nil {
+		return shared.Bucket{}, err
+	}
+	if req.RetentionMode != "" && !req.ObjectLock {
+		return shared.Bucket{}, shared.FieldError("retention_mode", "a default retention needs object lock: turn object lock on (it can only be turned on when the bucket is created)")
+	}
 	svc, err := a.conn.services()
 	if err != nil {
 		return shared.Bucket{}, err
 	}
-	b, err := svc.buckets.Create(ctx, req.Name, req.Visibility)
+	b, err := svc.buckets.Create(ctx, req.Name, req.Visibility, req.ObjectLock)
 	if err != nil {
 		return shared.Bucket{}, err
 	}
-	a.log.Info("bucket created", "bucket", b.Name, "visibility", b.Visibility, "caller", shared.CallerOf(ctx))
-	return shared.Bucket{Name: b.Name, Visibility: b.Visibility, CreatedAt: b.CreatedAt}, nil
+	if err := svc.config.InitRetention(ctx, req.Name, req.RetentionMode, req.RetentionDays); err != nil {
+		if _, derr := svc.buckets.Delete(context.WithoutCancel(ctx), req.Name, false); derr != nil {
+			a.log.Warn("bucket left behind after its retention failed", "bucket", req.Name, "error", derr)
+		}
+		return shared.Bucket{}, err
+	}
+	a.log.Info("bucket created", "bucket", b.Name, "visibility", b.Visibility, "object_lock", req.ObjectLock,
+		"retention", req.RetentionMode, "retention_days", req.RetentionDays, "caller", shared.CallerOf(ctx))
+	out := shared.Bucket{Name: b.Name, Visibility: b.Visibility, CreatedAt: b.CreatedAt}
+	if s, err := svc.config.Read(ctx, b.Name); err == nil {
+		s.Apply(&out)
+	} else {
+		out.SettingsError = err.Error()
+	}
+	return out, nil
 }
 
 func (a *Addon) SetBucketVisibility(ctx context.Context, req shared.SetBucketVisibilityRequest) (shared.Bucket, error) {
@@ -235,6 +292,12 @@ func (a *Addon) DeleteBucket(ctx context.Context, req shared.DeleteBucketRequest
 	n, err := svc.buckets.Delete(ctx, req.Name, req.Force)
 	if err != nil {
 		return shared.DeleteBucketResponse{Name: req.Name, ObjectsRemoved: n}, err
+	}
+	svc.config.Forget(req.Name)
+	if svc.history != nil {
+		if err := svc.history.Forget(history.BucketSeries(req.Name)); err != nil {
+			a.log.Debug("usage history of a deleted bucket not removed", "bucket", req.Name, "error", err)
+		}
 	}
 	a.log.Info("bucket deleted", "bucket", req.Name, "forced", req.Force, "objects_removed", n, "caller", shared.CallerOf(ctx))
 	return shared.DeleteBucketResponse{Name: req.Name, ObjectsRemoved: n}, nil

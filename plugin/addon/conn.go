@@ -13,11 +13,14 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/quazzar/object-storage/plugin/bucketconfig"
 	"github.com/quazzar/object-storage/plugin/buckets"
 	"github.com/quazzar/object-storage/plugin/envfile"
+	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/settings"
+	"github.com/quazzar/object-storage/plugin/store"
 	"github.com/quazzar/object-storage/plugin/supervisor"
 	"github.com/quazzar/object-storage/plugin/usage"
 	"github.com/quazzar/object-storage/shared"
@@ -61,12 +64,28 @@ type services struct {
 	s3      *minio.Client
 	admin   *minioadmin.Client
 	buckets *buckets.Manager
+	config  *bucketconfig.Manager
 	keys    *keys.Manager
 	usage   *usage.Poller
+	// db is the add-on's one database in its state folder, and history
+	// the usage history in it; both nil when the file could not be
+	// opened (dbErr says why): the add-on then works without history.
+	db      *store.DB
+	history *history.History
+	dbErr   error
 	// ctx ends with these clients (a restart, a shutdown): background
 	// loops that use them watch it.
 	ctx    context.Context
 	cancel context.CancelFunc
+}
+
+// close ends the background loops and closes the database (after any
+// transaction still running).
+func (s *services) close() {
+	s.cancel()
+	if s.db != nil {
+		_ = s.db.Close()
+	}
 }
 
 func newConn(log hclog.Logger, opts []supervisor.Option) *conn {
@@ -175,7 +194,7 @@ func (c *conn) restart(ctx context.Context, next settings.Settings) (shared.Conf
 	gen := c.gen
 	c.mu.Unlock()
 	if old != nil {
-		old.cancel()
+		old.close()
 	}
 	c.log.Info("restarting MinIO for a confirmed settings change")
 	err := sup.RestartWith(ctx, next)
@@ -250,7 +269,7 @@ func (c *conn) wire(ctx context.Context, gen uint64, sup *supervisor.Supervisor)
 	if gen != c.gen {
 		c.mu.Unlock()
 		if svc != nil {
-			svc.cancel()
+			svc.close()
 		}
 		return nil
 	}
@@ -287,8 +306,14 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 	}
 	loopCtx, cancel := context.WithCancel(context.Background())
 	svc := &services{
-		s3: s3, admin: admin, buckets: buckets.New(s3), keys: km, ctx: loopCtx, cancel: cancel,
-		usage: usage.New(usageSource(admin), set.UsageInterval, c.log.Named("usage")),
+		s3: s3, admin: admin, buckets: buckets.New(s3), config: bucketconfig.New(s3, admin), keys: km, ctx: loopCtx, cancel: cancel,
+		usage: usage.New(usageSource(admin, c.log.Named("usage")), set.UsageInterval, c.log.Named("usage")),
+	}
+	if svc.db, svc.dbErr = store.Open(set.StateDir, store.Options{}); svc.dbErr != nil {
+		c.log.Warn("usage history is off: the add-on's database cannot be opened", "error", svc.dbErr)
+	} else {
+		svc.history = history.New(svc.db, history.DefaultPolicy)
+		svc.usage.SetRecorder(recorder(svc.history, c.log.Named("history")))
 	}
 	if set.ScannerSpeed != "" {
 		if err := applyScannerSpeed(ctx, admin, set.ScannerSpeed, c.log); err != nil {
@@ -300,7 +325,10 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 	return svc, nil
 }
 
-func usageSource(admin *minioadmin.Client) usage.Source {
+// usageSource reads the scanner's figures and the drives' space: two admin
+// calls whatever the number of buckets. Drives that cannot be read leave
+// the snapshot without drives (logged), not without usage.
+func usageSource(admin *minioadmin.Client, log hclog.Logger) usage.Source {
 	return func(ctx context.Context) (usage.Snapshot, error) {
 		du, err := admin.DataUsageInfo(ctx)
 		if err != nil {
@@ -308,9 +336,43 @@ func usageSource(admin *minioadmin.Client) usage.Source {
 		}
 		snap := usage.Snapshot{ScannedAt: du.LastUpdate, Buckets: make(map[string]usage.Figures, len(du.Buckets))}
 		for name, b := range du.Buckets {
-			snap.Buckets[name] = usage.Figures{Size: b.Size, Objects: b.Objects}
+			snap.Buckets[name] = usage.Figures{Size: b.Size, Objects: b.Objects, Versions: b.Versions, DeleteMarkers: b.DeleteMarkers}
+		}
+		info, err := admin.ServerInfo(ctx)
+		if err != nil {
+			log.Debug("drives not read", "error", err)
+			return snap, nil
+		}
+		for _, srv := range info.Servers {
+			for _, d := range srv.Drives {
+				path := d.Path
+				if path == "" {
+					path = d.Endpoint
+				}
+				snap.Drives = append(snap.Drives, usage.Drive{Path: path, State: d.State, Total: d.Total, Used: d.Used, Available: d.Available})
+			}
 		}
 		return snap, nil
+	}
+}
+
+// recorder keeps every refresh's figures in the usage history: each
+// bucket's size as of the scan it comes from, each drive's used bytes as
+// of the refresh.
+func recorder(h *history.History, log hclog.Logger) usage.Recorder {
+	return func(snap usage.Snapshot, fetched time.Time) {
+		points := make([]history.Point, 0, len(snap.Buckets)+len(snap.Drives))
+		if !snap.ScannedAt.IsZero() {
+			for name, f := range snap.Buckets {
+				points = append(points, history.Point{Series: history.BucketSeries(name), Sample: history.Sample{At: snap.ScannedAt, Value: f.Size}})
+			}
+		}
+		for _, d := range snap.Drives {
+			points = append(points, history.Point{Series: history.DriveSeries(d.Path), Sample: history.Sample{At: fetched, Value: d.Used}})
+		}
+		if err := h.Record(fetched, points); err != nil {
+			log.Debug("usage history not recorded", "error", err)
+		}
 	}
 }
 
@@ -389,7 +451,7 @@ func (c *conn) shutdown(ctx context.Context, stop bool) error {
 	c.gen++
 	c.mu.Unlock()
 	if svc != nil {
-		svc.cancel()
+		svc.close()
 	}
 	if sup == nil {
 		return nil

@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -70,20 +71,22 @@ func CheckInput(name string, vis shared.Visibility) error {
 	return err
 }
 
-// Create makes a bucket with the given visibility. An existing bucket is a
-// conflict. If attaching the public policy fails, the new bucket is removed
-// again so that nothing is left half-made.
-func (m *Manager) Create(ctx context.Context, name string, vis shared.Visibility) (Info, error) {
+// Create makes a bucket with the given visibility, with object lock on
+// when objectLock is set (S3 turns it on only at creation, with
+// versioning). An existing bucket is a conflict. If attaching the public
+// policy fails, the new bucket is removed again so that nothing is left
+// half-made.
+func (m *Manager) Create(ctx context.Context, name string, vis shared.Visibility, objectLock bool) (Info, error) {
 	if err := CheckInput(name, vis); err != nil {
 		return Info{}, err
 	}
-	if err := m.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{}); err != nil {
-		return Info{}, s3Error(err, name)
+	if err := m.s3.MakeBucket(ctx, name, minio.MakeBucketOptions{ObjectLocking: objectLock}); err != nil {
+		return Info{}, S3Error(err, name)
 	}
 	if vis == shared.Public {
 		if err := m.s3.SetBucketPolicy(ctx, name, PublicPolicy(name)); err != nil {
 			_ = m.s3.RemoveBucket(context.WithoutCancel(ctx), name)
-			return Info{}, s3Error(err, name)
+			return Info{}, S3Error(err, name)
 		}
 	}
 	now := time.Now().UTC()
@@ -98,7 +101,7 @@ func (m *Manager) Create(ctx context.Context, name string, vis shared.Visibility
 func (m *Manager) Visibility(ctx context.Context, name string) (shared.Visibility, error) {
 	p, err := m.s3.GetBucketPolicy(ctx, name)
 	if err != nil {
-		return "", s3Error(err, name)
+		return "", S3Error(err, name)
 	}
 	v := Classify(name, p)
 	m.setVis(name, v)
@@ -125,7 +128,7 @@ func (m *Manager) SetVisibility(ctx context.Context, name string, vis shared.Vis
 			policy = PublicPolicy(name)
 		}
 		if err := m.s3.SetBucketPolicy(ctx, name, policy); err != nil {
-			return Info{}, s3Error(err, name)
+			return Info{}, S3Error(err, name)
 		}
 	}
 	m.setVis(name, vis)
@@ -149,7 +152,7 @@ func (m *Manager) Delete(ctx context.Context, name string, force bool) (int, err
 		}
 	}
 	if err := m.s3.RemoveBucket(ctx, name); err != nil {
-		return removed, s3Error(err, name)
+		return removed, S3Error(err, name)
 	}
 	m.mu.Lock()
 	delete(m.vis, name)
@@ -163,7 +166,7 @@ func (m *Manager) Delete(ctx context.Context, name string, force bool) (int, err
 // not delete markers.
 func (m *Manager) empty(ctx context.Context, name string) (int, error) {
 	if ok, err := m.s3.BucketExists(ctx, name); err != nil {
-		return 0, s3Error(err, name)
+		return 0, S3Error(err, name)
 	} else if !ok {
 		return 0, shared.Errorf(shared.CodeNotFound, "bucket %s does not exist", name)
 	}
@@ -180,7 +183,7 @@ func (m *Manager) empty(ctx context.Context, name string) (int, error) {
 		return removed, shared.Errorf(shared.CodeUnavailable, "emptying bucket %s failed: %w", name, removeErr)
 	}
 	if listErr != nil {
-		return removed, s3Error(listErr, name)
+		return removed, S3Error(listErr, name)
 	}
 	return removed, nil
 }
@@ -248,7 +251,7 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 	m.mu.Unlock()
 	bs, err := m.s3.ListBuckets(ctx)
 	if err != nil {
-		return nil, s3Error(err, "")
+		return nil, S3Error(err, "")
 	}
 	out := make([]Info, 0, len(bs))
 	for _, b := range bs {
@@ -274,7 +277,7 @@ func (m *Manager) Refresh(ctx context.Context) error {
 	m.mu.Unlock()
 	bs, err := m.s3.ListBuckets(ctx)
 	if err != nil {
-		return s3Error(err, "")
+		return S3Error(err, "")
 	}
 	fresh := make(map[string]shared.Visibility, len(bs))
 	created := make(map[string]time.Time, len(bs))
@@ -320,6 +323,24 @@ func (m *Manager) Refresh(ctx context.Context) error {
 	return nil
 }
 
+// Names returns the buckets known since the last listing or refresh,
+// sorted.
+func (m *Manager) Names() []string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	out := slices.Collect(maps.Keys(m.vis))
+	slices.Sort(out)
+	return out
+}
+
+// CachedVisibility returns a bucket's visibility as last read, if it was.
+func (m *Manager) CachedVisibility(name string) (shared.Visibility, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	v, ok := m.vis[name]
+	return v, ok
+}
+
 func (m *Manager) setVis(name string, v shared.Visibility) {
 	m.mu.Lock()
 	m.vis[name] = v
@@ -327,10 +348,11 @@ func (m *Manager) setVis(name string, v shared.Visibility) {
 	m.mu.Unlock()
 }
 
-// s3Error turns an S3 error response into the contract's typed error. Its
+// S3Error turns an S3 error response into the contract's typed error. Its
 // code always comes from minioerr's table; only the wording is about
-// buckets.
-func s3Error(err error, bucket string) error {
+// buckets. Packages that word some codes for their own calls (bucket
+// settings) hand it the others.
+func S3Error(err error, bucket string) error {
 	if err == nil {
 		return nil
 	}

@@ -50,7 +50,7 @@ func TestVisibilityAnonymousAccess(t *testing.T) {
 	t.Parallel()
 	m, c, srv := setup(t)
 	ctx := context.Background()
-	_, err := m.Create(ctx, "cdn", shared.Public)
+	_, err := m.Create(ctx, "cdn", shared.Public, false)
 	require.NoError(t, err)
 	put(t, c, "cdn", "logo.png", "png-bytes")
 	base := srv.Endpoint() + "/cdn"
@@ -82,7 +82,7 @@ func TestVisibilityAnonymousAccess(t *testing.T) {
 	require.NoError(t, err)
 	checkPublic()
 
-	_, err = m.Create(ctx, "vault", shared.Private)
+	_, err = m.Create(ctx, "vault", shared.Private, false)
 	require.NoError(t, err)
 	put(t, c, "vault", "secret.txt", "s")
 	require.Equal(t, 403, anon(t, "GET", srv.Endpoint()+"/vault/secret.txt", ""))
@@ -99,7 +99,7 @@ func TestCustomPolicyKept(t *testing.T) {
 	t.Parallel()
 	m, c, _ := setup(t)
 	ctx := context.Background()
-	_, err := m.Create(ctx, "assets", shared.Private)
+	_, err := m.Create(ctx, "assets", shared.Private, false)
 	require.NoError(t, err)
 	custom := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":["*"]},"Action":["s3:GetObject","s3:ListBucket"],"Resource":["arn:aws:s3:::assets/*","arn:aws:s3:::assets"]}]}`
 	require.NoError(t, c.SetBucketPolicy(ctx, "assets", custom))
@@ -127,7 +127,7 @@ func TestDelete(t *testing.T) {
 	t.Parallel()
 	m, c, _ := setup(t)
 	ctx := context.Background()
-	_, err := m.Create(ctx, "photos", shared.Private)
+	_, err := m.Create(ctx, "photos", shared.Private, false)
 	require.NoError(t, err)
 	put(t, c, "photos", "a.jpg", "aaa")
 
@@ -141,7 +141,7 @@ func TestDelete(t *testing.T) {
 	require.Equal(t, "aaa", string(b), "object intact after a refused delete")
 
 	// A versioned bucket with several versions and a delete marker.
-	_, err = m.Create(ctx, "versioned", shared.Private)
+	_, err = m.Create(ctx, "versioned", shared.Private, false)
 	require.NoError(t, err)
 	require.NoError(t, c.EnableVersioning(ctx, "versioned"))
 	put(t, c, "versioned", "doc.txt", "v1")
@@ -165,9 +165,9 @@ func TestCreateBadInput(t *testing.T) {
 	t.Parallel()
 	m, c, _ := setup(t)
 	ctx := context.Background()
-	_, err := m.Create(ctx, "photos", shared.Private)
+	_, err := m.Create(ctx, "photos", shared.Private, false)
 	require.NoError(t, err)
-	_, err = m.Create(ctx, "photos", shared.Private)
+	_, err = m.Create(ctx, "photos", shared.Private, false)
 	require.ErrorIs(t, err, shared.ErrConflict)
 	require.Equal(t, "name", shared.AsError(err).Field)
 
@@ -178,7 +178,7 @@ func TestCreateBadInput(t *testing.T) {
 		{"Bad_Name", shared.Private}, {"ok-name", "secret"}, {"ok-name", ""}, {"ok-name", shared.Custom},
 		{"10.0.0.1", shared.Public}, {"x", shared.Public},
 	} {
-		_, err := m.Create(ctx, bad.name, bad.vis)
+		_, err := m.Create(ctx, bad.name, bad.vis, false)
 		require.ErrorIs(t, err, shared.ErrInvalidArgument, "%+v", bad)
 	}
 	bs, err := c.ListBuckets(ctx)
@@ -194,7 +194,7 @@ func TestRefreshDoesNotUndoChanges(t *testing.T) {
 	m, _, _ := setup(t)
 	ctx := context.Background()
 	for i := range 30 {
-		_, err := m.Create(ctx, fmt.Sprintf("b%02d", i), shared.Private)
+		_, err := m.Create(ctx, fmt.Sprintf("b%02d", i), shared.Private, false)
 		require.NoError(t, err)
 	}
 	stop := make(chan struct{})
@@ -319,7 +319,7 @@ func TestListFromCacheAfterRefresh(t *testing.T) {
 	require.Equal(t, []string{"made-elsewhere"}, names(), "before a refresh, MinIO is asked")
 	require.NoError(t, m.Refresh(ctx))
 
-	_, err := m.Create(ctx, "ours", shared.Public)
+	_, err := m.Create(ctx, "ours", shared.Public, false)
 	require.NoError(t, err)
 	require.NoError(t, c.MakeBucket(ctx, "second-elsewhere", minio.MakeBucketOptions{}))
 	require.NoError(t, c.RemoveBucket(ctx, "made-elsewhere"))

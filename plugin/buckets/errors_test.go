@@ -42,7 +42,7 @@ func TestS3Error(t *testing.T) {
 		t.Run(tc.code, func(t *testing.T) {
 			resp := minio.ErrorResponse{Code: tc.code, StatusCode: tc.status, Message: "MinIO says so"}
 			for _, err := range []error{resp, fmt.Errorf("make bucket: %w", resp)} {
-				e := shared.AsError(s3Error(err, "photos"))
+				e := shared.AsError(S3Error(err, "photos"))
 				require.Equal(t, tc.want, e.Code)
 				require.Equal(t, tc.wantField, e.Field)
 				require.Equal(t, tc.wantMsg, e.Message)
@@ -50,8 +50,8 @@ func TestS3Error(t *testing.T) {
 		})
 	}
 
-	require.NoError(t, s3Error(nil, "photos"))
-	err := s3Error(errors.New("dial tcp 127.0.0.1:9: connection refused"), "photos")
+	require.NoError(t, S3Error(nil, "photos"))
+	err := S3Error(errors.New("dial tcp 127.0.0.1:9: connection refused"), "photos")
 	require.ErrorIs(t, err, shared.ErrUnavailable)
 	require.Contains(t, err.Error(), "object server unreachable: dial tcp")
 }
@@ -105,7 +105,7 @@ func TestS3ErrorFromMinIO(t *testing.T) {
 		err := tc.call()
 		require.Error(t, err, tc.name)
 		require.Equal(t, tc.wantMinIO, minio.ToErrorResponse(err).Code, "%s: %v", tc.name, err)
-		require.Equal(t, tc.want, shared.CodeOf(s3Error(err, "plain")), "%s: %v", tc.name, err)
+		require.Equal(t, tc.want, shared.CodeOf(S3Error(err, "plain")), "%s: %v", tc.name, err)
 	}
 }
 

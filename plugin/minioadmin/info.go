@@ -3,6 +3,7 @@ package minioadmin
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -29,10 +30,24 @@ type ServerProperties struct {
 	Version  string // e.g. "DEVELOPMENT.GOGET" or "2025-…"
 	CommitID string
 	Uptime   time.Duration
-	Drives   int
+	Drives   []Drive
 }
 
-// ServerInfo returns MinIO's server information. One unencrypted call.
+// Drive is one drive of a server as MinIO sees it.
+type Drive struct {
+	Endpoint string // the drive as MinIO names it (its path on a single node)
+	Path     string // the mount path
+	// State is MinIO's word for it: "ok", "offline", "unformatted",
+	// "faulty", "root-drive", …
+	State     string
+	Total     uint64 // bytes
+	Used      uint64 // bytes
+	Available uint64 // bytes free for MinIO
+	Healing   bool
+}
+
+// ServerInfo returns MinIO's server information, with each server's
+// drives (path, state, space). One unencrypted call.
 func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 	const op = "get MinIO server info"
 	r, err := c.call(ctx, op, http.MethodGet, "/info", url.Values{"metrics": {"false"}}, nil)
@@ -53,12 +68,20 @@ func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 			Size uint64 `json:"size"`
 		} `json:"usage"`
 		Servers []struct {
-			State    string            `json:"state"`
-			Endpoint string            `json:"endpoint"`
-			Uptime   int64             `json:"uptime"` // seconds
-			Version  string            `json:"version"`
-			CommitID string            `json:"commitID"`
-			Drives   []json.RawMessage `json:"drives"`
+			State    string `json:"state"`
+			Endpoint string `json:"endpoint"`
+			Uptime   int64  `json:"uptime"` // seconds
+			Version  string `json:"version"`
+			CommitID string `json:"commitID"`
+			Drives   []struct {
+				Endpoint  string `json:"endpoint"`
+				Path      string `json:"path"`
+				State     string `json:"state"`
+				Total     uint64 `json:"totalspace"`
+				Used      uint64 `json:"usedspace"`
+				Available uint64 `json:"availspace"`
+				Healing   bool   `json:"healing"`
+			} `json:"drives"`
 		} `json:"servers"`
 	}
 	if err := json.Unmarshal(r.body, &msg); err != nil {
@@ -73,14 +96,17 @@ func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 		UsageBytes:   msg.Usage.Size,
 	}
 	for _, s := range msg.Servers {
-		info.Servers = append(info.Servers, ServerProperties{
+		sp := ServerProperties{
 			Endpoint: s.Endpoint,
 			State:    s.State,
 			Version:  s.Version,
 			CommitID: s.CommitID,
 			Uptime:   time.Duration(s.Uptime) * time.Second,
-			Drives:   len(s.Drives),
-		})
+		}
+		for _, d := range s.Drives {
+			sp.Drives = append(sp.Drives, Drive(d))
+		}
+		info.Servers = append(info.Servers, sp)
 	}
 	return info, nil
 }
@@ -140,4 +166,58 @@ func (c *Client) DataUsageInfo(ctx context.Context) (DataUsage, error) {
 		u.Buckets[name] = BucketUsage{Size: b.Size, Objects: b.Objects, Versions: b.Versions, DeleteMarkers: b.DeleteMarkers}
 	}
 	return u, nil
+}
+
+// quotaDoc is MinIO's bucket quota document (get-bucket-quota,
+// set-bucket-quota). "quota" is the field older servers read; "size" the
+// one newer ones prefer; MinIO enforces size when set, else quota, and only
+// for the type "hard".
+type quotaDoc struct {
+	Quota uint64 `json:"quota"`
+	Size  uint64 `json:"size"`
+	Type  string `json:"quotatype,omitempty"`
+}
+
+// BucketQuota returns a bucket's hard quota in bytes, 0 when it has none
+// (GET /get-bucket-quota). One unencrypted call. A missing bucket is
+// not_found.
+func (c *Client) BucketQuota(ctx context.Context, bucket string) (uint64, error) {
+	const op = "get bucket quota"
+	r, err := c.call(ctx, op, http.MethodGet, "/get-bucket-quota", url.Values{"bucket": {bucket}}, nil)
+	if err != nil {
+		var re *ResponseError
+		if errors.As(err, &re) && re.Code == "XMinioAdminNoSuchQuotaConfiguration" {
+			return 0, nil
+		}
+		return 0, err
+	}
+	var q quotaDoc
+	if err := json.Unmarshal(r.body, &q); err != nil {
+		return 0, shared.Errorf(shared.CodeInternal, "%s: MinIO's reply is not the expected JSON: %w", op, err)
+	}
+	if q.Type != "" && q.Type != "hard" {
+		return 0, nil // not enforced by this MinIO
+	}
+	if q.Size > 0 {
+		return q.Size, nil
+	}
+	return q.Quota, nil
+}
+
+// SetBucketQuota sets a bucket's hard quota to bytes; 0 removes it (PUT
+// /set-bucket-quota). MinIO checks a write against the quota with its
+// scanner's usage figures, so a bucket may pass its quota by what was
+// written within about one scan cycle. One unencrypted call.
+func (c *Client) SetBucketQuota(ctx context.Context, bucket string, bytes uint64) error {
+	const op = "set bucket quota"
+	q := quotaDoc{Quota: bytes, Size: bytes}
+	if bytes > 0 {
+		q.Type = "hard"
+	}
+	body, err := json.Marshal(q)
+	if err != nil {
+		return shared.Errorf(shared.CodeInternal, "%s: %w", op, err)
+	}
+	_, err = c.call(ctx, op, http.MethodPut, "/set-bucket-quota", url.Values{"bucket": {bucket}}, body)
+	return err
 }

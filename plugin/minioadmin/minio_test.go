@@ -375,3 +375,43 @@ func TestDataUsageInfoAfterScan(t *testing.T) {
 	require.False(t, u.LastUpdate.IsZero())
 	require.WithinDuration(t, time.Now(), u.LastUpdate, 5*time.Minute)
 }
+
+func TestBucketQuotaAndDrives(t *testing.T) {
+	t.Parallel()
+	s, c := startMinIO(t)
+	ctx := context.Background()
+	root := s3Client(t, s, s.AccessKey, s.SecretKey)
+	require.NoError(t, root.MakeBucket(ctx, "backups", minio.MakeBucketOptions{}))
+
+	q, err := c.BucketQuota(ctx, "backups")
+	require.NoError(t, err)
+	require.Zero(t, q, "a new bucket has no quota")
+	require.EqualValues(t, 1, calls(c, func() { err = c.SetBucketQuota(ctx, "backups", 1<<20) }))
+	require.NoError(t, err)
+	q, err = c.BucketQuota(ctx, "backups")
+	require.NoError(t, err)
+	require.EqualValues(t, 1<<20, q)
+	require.NoError(t, c.SetBucketQuota(ctx, "backups", 5<<30))
+	q, err = c.BucketQuota(ctx, "backups")
+	require.NoError(t, err)
+	require.EqualValues(t, 5<<30, q, "a quota is changed in place")
+	require.NoError(t, c.SetBucketQuota(ctx, "backups", 0))
+	q, err = c.BucketQuota(ctx, "backups")
+	require.NoError(t, err)
+	require.Zero(t, q, "0 removes the quota")
+
+	_, err = c.BucketQuota(ctx, "missing")
+	require.ErrorIs(t, err, shared.ErrNotFound)
+	require.ErrorIs(t, c.SetBucketQuota(ctx, "missing", 1<<20), shared.ErrNotFound)
+
+	info, err := c.ServerInfo(ctx)
+	require.NoError(t, err)
+	require.Len(t, info.Servers, 1)
+	require.Len(t, info.Servers[0].Drives, 1)
+	d := info.Servers[0].Drives[0]
+	require.Equal(t, s.DataDir, d.Path)
+	require.Equal(t, "ok", d.State)
+	require.Positive(t, d.Total)
+	require.Positive(t, d.Available)
+	require.LessOrEqual(t, d.Used+d.Available, d.Total)
+}

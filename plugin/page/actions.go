@@ -7,8 +7,14 @@ const (
 	ActionCreateBucket  = "create_bucket"
 	ActionSetVisibility = "set_visibility"
 	ActionDeleteBucket  = "delete_bucket"
-	ActionCreateKey     = "create_key"
-	ActionRevokeKey     = "revoke_key"
-	ActionExpose        = "expose"
-	ActionUnexpose      = "unexpose"
+	// Bucket settings.
+	ActionSetQuota            = "set_quota"
+	ActionSetVersioning       = "set_versioning"
+	ActionSetRetention        = "set_retention"
+	ActionAddLifecycleRule    = "add_lifecycle_rule"
+	ActionDeleteLifecycleRule = "delete_lifecycle_rule"
+	ActionCreateKey           = "create_key"
+	ActionRevokeKey           = "revoke_key"
+	ActionExpose              = "expose"
+	ActionUnexpose            = "unexpose"
 )

@@ -26,7 +26,14 @@ const RefreshSeconds = 30
 type State struct {
 	Status   shared.Status
 	Endpoint shared.Endpoint
-	Buckets  []shared.Bucket
+	// Capacity is MinIO's drives; DriveHistory their used bytes over
+	// time, by path.
+	Capacity     shared.Capacity
+	DriveHistory map[string][]shared.Sample
+	Buckets      []shared.Bucket
+	// BucketHistory is the size over time of the buckets ChartBuckets
+	// chose, by name.
+	BucketHistory map[string][]shared.Sample
 	// LastScan is the time of the usage scan the figures come from.
 	LastScan time.Time
 	Keys     []shared.Key
@@ -47,6 +54,8 @@ const (
 	AllBucketsText = "all buckets, read and write; cannot administer the server"
 	SecretWarning  = "Copy it now — there is no way to retrieve it later. If you lose the secret, revoke the key and create a new one."
 	DeleteAdvice   = "MinIO refuses to drop non-empty buckets — empty the bucket first via the console, the S3 API, or `mc rb --force`."
+	// ConsoleHint says what the shipped console is (DESIGN.md, decision 8).
+	ConsoleHint = "MinIO's object browser: browse, upload and download objects. Its admin screens were removed upstream in 2025: manage buckets, quotas, versioning, lifecycle, object lock and keys on this page."
 )
 
 // Build returns the page for a state.
@@ -64,11 +73,20 @@ func Build(s State) shared.Page {
 			Notice: &shared.Notice{Level: shared.LevelWarning, Text: prob},
 		})
 	}
+	p.Sections = append(p.Sections, capacityNotices(s)...)
+	p.Sections = append(p.Sections, fullBucketNotices(s)...)
 	p.Sections = append(p.Sections, endpointSection(s))
 	if s.Endpoint.Domain != "" {
 		p.Sections = append(p.Sections, unexposeSection(s.Endpoint.Domain))
 	}
-	p.Sections = append(p.Sections, bucketsSection(s), newBucketSection(), keysSection(s), createKeySection(s), connectSection(s))
+	p.Sections = append(p.Sections, capacitySections(s)...)
+	p.Sections = append(p.Sections, bucketsSection(s))
+	if c, ok := bucketChartsSection(s); ok {
+		p.Sections = append(p.Sections, c)
+	}
+	p.Sections = append(p.Sections, newBucketSection())
+	p.Sections = append(p.Sections, settingsSections(s)...)
+	p.Sections = append(p.Sections, keysSection(s), createKeySection(s), connectSection(s))
 	return p
 }
 
@@ -94,7 +112,7 @@ func endpointSection(s State) shared.Section {
 	e := s.Endpoint
 	items := []shared.InfoItem{
 		{Label: "S3 API", Value: e.S3URL, Copy: true, Hint: "what your tools point at"},
-		{Label: "Web console", Value: e.ConsoleURL, Copy: true, Hint: "the official MinIO admin UI for power users"},
+		{Label: "Web console", Value: e.ConsoleURL, Copy: true, Hint: ConsoleHint},
 		{Label: "Region", Value: e.Region, Copy: true},
 	}
 	if e.Domain != "" {
@@ -134,7 +152,9 @@ func bucketsSection(s State) shared.Section {
 	t := &shared.Table{
 		Columns: []shared.Column{
 			{ID: "name", Label: "Name"}, {ID: "visibility", Label: "Visibility"},
-			{ID: "usage", Label: "Size / objects"}, {ID: "created", Label: "Created"},
+			{ID: "usage", Label: "Size / objects"}, {ID: "quota", Label: "Used / quota"},
+			{ID: "versioning", Label: "Versioning"}, {ID: "lock", Label: "Object lock"},
+			{ID: "lifecycle", Label: "Lifecycle"}, {ID: "created", Label: "Created"},
 		},
 		Empty: "No buckets yet. Click New bucket to mint one.",
 	}
@@ -143,6 +163,10 @@ func bucketsSection(s State) shared.Section {
 			"name":       {Text: b.Name, Copy: true},
 			"visibility": {Text: string(b.Visibility), Hint: visibilityHint(b.Visibility)},
 			"usage":      usageCell(b.Usage, s.Now),
+			"quota":      quotaCell(b),
+			"versioning": versioningCell(b),
+			"lock":       lockCell(b),
+			"lifecycle":  lifecycleCell(b),
 			"created":    {Text: formatTime(b.CreatedAt)},
 		}}
 		switch b.Visibility {
@@ -158,6 +182,7 @@ func bucketsSection(s State) shared.Section {
 				Input:   input(map[string]any{"name": b.Name, "visibility": shared.Private, "overwrite_custom": true}),
 				Confirm: "Bucket " + b.Name + " has a policy set outside Cloud OS. Replace it and make the bucket private?", Danger: true})
 		}
+		row.Actions = append(row.Actions, settingsActions(b)...)
 		row.Actions = append(row.Actions, shared.RowAction{Action: ActionDeleteBucket, Label: "Delete",
 			Input:   input(map[string]any{"name": b.Name, "force": false}),
 			Confirm: "Delete bucket " + b.Name + "? " + DeleteAdvice, Danger: true})
@@ -165,7 +190,7 @@ func bucketsSection(s State) shared.Section {
 	}
 	return shared.Section{
 		ID: "buckets", Kind: shared.SectionTable, Title: "Buckets",
-		Description: "Size and object count come from MinIO's data-usage scanner. Fresh buckets show 0 / — until the scanner sweeps them (usually a couple of minutes after first write).",
+		Description: "Size and object count come from MinIO's data-usage scanner. Fresh buckets show 0 / — until the scanner sweeps them (usually a couple of minutes after first write). A quota is enforced within about one scan cycle: MinIO checks writes against the scanner's figures.",
 		Table:       t,
 	}
 }
@@ -180,6 +205,11 @@ func newBucketSection() shared.Section {
 				{Value: string(shared.Private), Label: "Private — clients must sign every request with an access key"},
 				{Value: string(shared.Public), Label: "Public — anonymous s3:GetObject on every object", Warning: PublicWarning},
 			}},
+			{Name: "object_lock", Label: "Object lock (for backups)", Type: shared.FieldCheckbox, Help: ObjectLockHelp},
+			{Name: "retention_mode", Label: "Default retention", Type: shared.FieldSelect, Default: "", Options: retentionOptions("No default retention"),
+				Help: "With object lock: every new object version is locked for the days below."},
+			{Name: "retention_days", Label: "Retention days", Type: shared.FieldNumber, Placeholder: "30",
+				Help: "1 to 36,500 days (100 years)."},
 		}},
 	}
 }
@@ -348,7 +378,16 @@ func usageCell(u shared.Usage, now time.Time) shared.Cell {
 	if !u.Scanned {
 		return shared.Cell{Text: "0 / —", Hint: "not scanned yet"}
 	}
-	return shared.Cell{Text: HumanBytes(u.Size) + " / " + fmt.Sprint(u.Objects), Hint: "scanned " + Ago(u.ScannedAt, now)}
+	hint := "scanned " + Ago(u.ScannedAt, now)
+	if u.Versions > u.Objects {
+		// MinIO's scanner counts versions but does not report the bytes of
+		// noncurrent ones apart: the size includes them.
+		hint += fmt.Sprintf("; %d versions of %d objects (the size counts every version)", u.Versions, u.Objects)
+	}
+	if u.DeleteMarkers > 0 {
+		hint += fmt.Sprintf("; %d delete markers", u.DeleteMarkers)
+	}
+	return shared.Cell{Text: HumanBytes(u.Size) + " / " + fmt.Sprint(u.Objects), Hint: hint}
 }
 
 // Ago says how long ago t was, for "scanned 40 s ago".
@@ -367,18 +406,15 @@ func Ago(t, now time.Time) string {
 	return fmt.Sprintf("%d days ago", int(d.Hours()/24))
 }
 
-// HumanBytes formats a size in binary units.
-func HumanBytes(n uint64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
+// HumanBytes formats a size in binary units, as the panel does.
+func HumanBytes(n uint64) string { return shared.HumanBytes(n) }
+
+// Percent is n of total in whole percent.
+func Percent(n, total uint64) int {
+	if total == 0 {
+		return 0
 	}
-	div, exp := uint64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+	return int(float64(n) / float64(total) * 100)
 }
 
 func formatTime(t time.Time) string {

@@ -1,6 +1,7 @@
 // Package usage keeps the per-bucket size and object count that MinIO's
-// data-usage scanner reports, refreshed on an interval with one admin call
-// however many buckets there are.
+// data-usage scanner reports, and the space of MinIO's drives, refreshed
+// on an interval with the same two admin calls however many buckets there
+// are. A recorder, when set, gets every fresh snapshot (usage history).
 package usage
 
 import (
@@ -15,16 +16,33 @@ import (
 
 // Figures of one bucket.
 type Figures struct {
-	Size    uint64
-	Objects uint64
+	Size          uint64
+	Objects       uint64
+	Versions      uint64
+	DeleteMarkers uint64
 }
 
-// Snapshot is one scan as MinIO reports it. ScannedAt is zero before the
-// scanner's first sweep.
+// Drive is one of MinIO's drives: its space now.
+type Drive struct {
+	Path      string
+	State     string
+	Total     uint64
+	Used      uint64
+	Available uint64
+}
+
+// Snapshot is one scan as MinIO reports it, and its drives at the time of
+// the refresh. ScannedAt is zero before the scanner's first sweep; Drives
+// is empty when MinIO did not say.
 type Snapshot struct {
 	ScannedAt time.Time
 	Buckets   map[string]Figures
+	Drives    []Drive
 }
+
+// Recorder gets every snapshot a refresh fetched, and when it was
+// fetched.
+type Recorder func(snap Snapshot, fetched time.Time)
 
 // Source fetches the current snapshot (MinIO's data usage info).
 type Source func(ctx context.Context) (Snapshot, error)
@@ -40,6 +58,7 @@ type Poller struct {
 	fetched  time.Time
 	lastErr  error
 	kick     chan struct{}
+	record   Recorder
 }
 
 // New returns a poller; call Run to start refreshing.
@@ -68,17 +87,30 @@ func (p *Poller) Run(ctx context.Context) {
 	}
 }
 
-// Refresh fetches one snapshot now.
+// SetRecorder sets what gets each fresh snapshot (nil: nothing).
+func (p *Poller) SetRecorder(r Recorder) {
+	p.mu.Lock()
+	p.record = r
+	p.mu.Unlock()
+}
+
+// Refresh fetches one snapshot now, then hands it to the recorder.
 func (p *Poller) Refresh(ctx context.Context) error {
 	snap, err := p.src(ctx)
+	now := time.Now()
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	p.lastErr = err
+	if err == nil {
+		p.snap, p.fetched = snap, now
+	}
+	record := p.record
+	p.mu.Unlock()
 	if err != nil {
 		return err
 	}
-	p.snap = snap
-	p.fetched = time.Now()
+	if record != nil {
+		record(snap, now)
+	}
 	return nil
 }
 
@@ -115,5 +147,6 @@ func (s Snapshot) Usage(bucket string) shared.Usage {
 	if !ok || s.ScannedAt.IsZero() {
 		return shared.Usage{}
 	}
-	return shared.Usage{Size: f.Size, Objects: f.Objects, Scanned: true, ScannedAt: s.ScannedAt}
+	return shared.Usage{Size: f.Size, Objects: f.Objects, Versions: f.Versions, DeleteMarkers: f.DeleteMarkers,
+		Scanned: true, ScannedAt: s.ScannedAt}
 }

@@ -24,8 +24,11 @@ func TestPollerCaches(t *testing.T) {
 		return Snapshot{ScannedAt: scan, Buckets: map[string]Figures{"photos": {Size: 1 << 20, Objects: 3}}}, nil
 	}
 	p := New(src, time.Hour, hclog.NewNullLogger())
+	var recorded []Snapshot
+	p.SetRecorder(func(s Snapshot, fetched time.Time) { recorded = append(recorded, s) })
 	require.False(t, p.Usage("photos").Scanned, "nothing before the first refresh")
 	require.NoError(t, p.Refresh(context.Background()))
+	require.Len(t, recorded, 1, "a fresh snapshot is recorded")
 	u := p.Usage("photos")
 	require.True(t, u.Scanned)
 	require.Equal(t, uint64(1<<20), u.Size)
@@ -35,6 +38,7 @@ func TestPollerCaches(t *testing.T) {
 
 	fail = true
 	require.Error(t, p.Refresh(context.Background()))
+	require.Len(t, recorded, 1, "a failed refresh records nothing")
 	require.True(t, p.Usage("photos").Scanned, "a failed refresh keeps the last figures")
 	_, _, err := p.Snapshot()
 	require.Error(t, err)

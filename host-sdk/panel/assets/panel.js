@@ -266,6 +266,12 @@
           break;
         case 'file':
           break; // sent as the body (postFile)
+        case 'number':
+          // Text the browser cannot read as a number (e.g. "1e") is sent
+          // as a string, so that the plugin names the field in its answer.
+          if (f.validity && f.validity.badInput) input[f.name] = 'not a number';
+          else input[f.name] = f.value === '' ? null : Number(f.value);
+          break;
         default:
           input[f.name] = f.value;
       }
@@ -332,6 +338,14 @@
     if (form.dataset.confirm) {
       const ok = await confirmDialog(form.dataset.confirm, submit ? submit.textContent : 'Confirm', false);
       if (!ok) return;
+    }
+    // A selected option that cannot be undone asks before the form goes.
+    for (const s of form.querySelectorAll('select[data-field]')) {
+      const opt = s.selectedOptions[0];
+      if (opt && opt.dataset.confirm) {
+        const ok = await confirmDialog(opt.dataset.confirm, submit ? submit.textContent : 'Confirm', true);
+        if (!ok) return;
+      }
     }
     form.dataset.busy = 'true';
     if (submit) submit.disabled = true;

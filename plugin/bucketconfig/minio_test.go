@@ -1,0 +1,140 @@
+package bucketconfig
+
+import (
+	"context"
+	"testing"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/minio/minio-go/v7/pkg/lifecycle"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/plugin/minioadmin"
+	"github.com/quazzar/object-storage/plugin/miniotest"
+	"github.com/quazzar/object-storage/shared"
+)
+
+func startManager(t *testing.T) (*Manager, *minio.Client, *minioadmin.Client) {
+	t.Helper()
+	s := miniotest.Start(t)
+	s3, err := minio.New(s.Address, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: s.Region})
+	require.NoError(t, err)
+	admin, err := minioadmin.New(minioadmin.Config{Endpoint: s.Address, AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: s.Region})
+	require.NoError(t, err)
+	return New(s3, admin), s3, admin
+}
+
+func TestSettingsAgainstMinIO(t *testing.T) {
+	t.Parallel()
+	m, s3, admin := startManager(t)
+	ctx := context.Background()
+	require.NoError(t, s3.MakeBucket(ctx, "data", minio.MakeBucketOptions{}))
+
+	s, err := m.Get(ctx, "data")
+	require.NoError(t, err)
+	require.Equal(t, Settings{Versioning: shared.VersioningOff, Lifecycle: []shared.LifecycleRule{}}, s)
+
+	t.Run("quota", func(t *testing.T) {
+		s, err := m.SetQuota(ctx, "data", 1<<20)
+		require.NoError(t, err)
+		require.EqualValues(t, 1<<20, s.Quota)
+		c, ok := m.Cached("data")
+		require.True(t, ok)
+		require.EqualValues(t, 1<<20, c.Quota, "the cache has what was written")
+		s, err = m.SetQuota(ctx, "data", 0)
+		require.NoError(t, err)
+		require.Zero(t, s.Quota)
+		_, err = m.SetQuota(ctx, "missing", 1)
+		require.ErrorIs(t, err, shared.ErrNotFound)
+		require.EqualError(t, err, "bucket missing does not exist")
+	})
+
+	t.Run("versioning", func(t *testing.T) {
+		s, err := m.SetVersioning(ctx, "data", shared.VersioningEnabled)
+		require.NoError(t, err)
+		require.Equal(t, shared.VersioningEnabled, s.Versioning)
+		s, err = m.SetVersioning(ctx, "data", shared.VersioningSuspended)
+		require.NoError(t, err)
+		require.Equal(t, shared.VersioningSuspended, s.Versioning)
+		v, err := s3.GetBucketVersioning(ctx, "data")
+		require.NoError(t, err)
+		require.Equal(t, "Suspended", v.Status, "S3 reports it")
+		_, err = m.SetVersioning(ctx, "data", shared.VersioningOff)
+		require.Equal(t, "state", shared.AsError(err).Field)
+		_, err = m.SetVersioning(ctx, "missing", shared.VersioningEnabled)
+		require.ErrorIs(t, err, shared.ErrNotFound)
+	})
+
+	t.Run("lifecycle: rules set elsewhere are kept", func(t *testing.T) {
+		other := lifecycle.NewConfiguration()
+		other.Rules = []lifecycle.Rule{{ID: "cli-rule", Status: "Enabled",
+			RuleFilter: lifecycle.Filter{And: lifecycle.And{Prefix: "tmp/", Tags: []lifecycle.Tag{{Key: "env", Value: "dev"}}}},
+			Expiration: lifecycle.Expiration{Days: 7}}}
+		require.NoError(t, s3.SetBucketLifecycle(ctx, "data", other))
+
+		rule, s, err := m.AddRule(ctx, shared.AddLifecycleRuleRequest{Name: "data", Prefix: "logs/", ExpireDays: 30, AbortMultipartDays: 2})
+		require.NoError(t, err)
+		require.Regexp(t, `^quazzar-[a-z0-9]{8}$`, rule.ID)
+		require.Equal(t, "Objects under logs/ are deleted 30 days after upload. Incomplete multipart uploads under logs/ are aborted 2 days after they start.", rule.Text)
+		require.Len(t, s.Lifecycle, 2)
+		require.Equal(t, "cli-rule", s.Lifecycle[0].ID)
+		require.Equal(t, []string{"only objects tagged env=dev"}, s.Lifecycle[0].Other, "the other rule keeps its tag filter")
+		require.Contains(t, s.LifecycleXML, "<ID>cli-rule</ID>")
+		cfg, err := s3.GetBucketLifecycle(ctx, "data")
+		require.NoError(t, err)
+		require.Len(t, cfg.Rules, 2)
+		require.Equal(t, "env", cfg.Rules[0].RuleFilter.And.Tags[0].Key)
+
+		_, err = m.DeleteRule(ctx, "data", "nope")
+		e := shared.AsError(err)
+		require.Equal(t, shared.CodeNotFound, e.Code)
+		require.Equal(t, "id", e.Field)
+		s, err = m.DeleteRule(ctx, "data", rule.ID)
+		require.NoError(t, err)
+		require.Len(t, s.Lifecycle, 1)
+		s, err = m.DeleteRule(ctx, "data", "cli-rule")
+		require.NoError(t, err)
+		require.Empty(t, s.Lifecycle)
+		require.Empty(t, s.LifecycleXML)
+		_, err = s3.GetBucketLifecycle(ctx, "data")
+		require.Equal(t, "NoSuchLifecycleConfiguration", minio.ToErrorResponse(err).Code, "the last rule removes the configuration")
+		_, _, err = m.AddRule(ctx, shared.AddLifecycleRuleRequest{Name: "missing", ExpireDays: 1})
+		require.ErrorIs(t, err, shared.ErrNotFound)
+	})
+
+	t.Run("object lock", func(t *testing.T) {
+		_, err := m.SetRetention(ctx, "data", shared.RetentionGovernance, 7)
+		e := shared.AsError(err)
+		require.Equal(t, shared.CodeConflict, e.Code)
+		require.Equal(t, NoLockMessage("data"), e.Message)
+
+		require.NoError(t, s3.MakeBucket(ctx, "vault", minio.MakeBucketOptions{ObjectLocking: true}))
+		require.NoError(t, m.InitRetention(ctx, "vault", shared.RetentionGovernance, 7))
+		s, err := m.Read(ctx, "vault")
+		require.NoError(t, err)
+		require.True(t, s.ObjectLock)
+		require.Equal(t, &shared.Retention{Mode: shared.RetentionGovernance, Days: 7}, s.Retention)
+		require.Equal(t, shared.VersioningEnabled, s.Versioning, "object lock keeps versioning on")
+		_, err = m.SetVersioning(ctx, "vault", shared.VersioningSuspended)
+		require.ErrorIs(t, err, shared.ErrConflict)
+		require.Contains(t, err.Error(), "object lock")
+		s, err = m.SetRetention(ctx, "vault", shared.RetentionCompliance, 1)
+		require.NoError(t, err)
+		require.Equal(t, &shared.Retention{Mode: shared.RetentionCompliance, Days: 1}, s.Retention)
+		s, err = m.SetRetention(ctx, "vault", "", 0)
+		require.NoError(t, err)
+		require.True(t, s.ObjectLock)
+		require.Nil(t, s.Retention)
+	})
+
+	t.Run("refresh sees changes made elsewhere and forgets deleted buckets", func(t *testing.T) {
+		require.NoError(t, admin.SetBucketQuota(ctx, "data", 5<<20))
+		c, _ := m.Cached("data")
+		require.Zero(t, c.Quota, "not seen before a refresh")
+		require.NoError(t, m.Refresh(ctx, []string{"data"}))
+		c, _ = m.Cached("data")
+		require.EqualValues(t, 5<<20, c.Quota)
+		_, ok := m.Cached("vault")
+		require.False(t, ok, "a bucket not listed is forgotten")
+	})
+}
