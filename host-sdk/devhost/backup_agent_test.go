@@ -332,7 +332,6 @@ func TestBackupAgentRunsAgain(t *testing.T) {
 	bad := []struct{ key, value, want string }{
 		{"bucket", " ", "bucket is empty"},
 		{"run_on_configure", "sometimes", `run_on_configure "sometimes" is neither true nor false`},
-		{"wait_for_storage", "soon", `wait_for_storage "soon" is not a positive Go duration`},
 	}
 	for _, b := range bad {
 		_, err := p.Configure(ctx, shared.ConfigureRequest{Settings: map[string]string{b.key: b.value}})

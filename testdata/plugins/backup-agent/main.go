@@ -43,16 +43,12 @@ const PluginID = "backup-agent"
 // objectSize is the size of the file each run uploads.
 const objectSize = 256 << 10
 
-// statusPoll is how often a run asks whether the storage is running.
-const statusPoll = 250 * time.Millisecond
-
 // config is the plugin's settings, checked.
 type config struct {
 	storage        string
 	bucket         string
 	keyName        string
 	runOnConfigure bool
-	wait           time.Duration
 	probes         bool
 	missingPlugin  string
 }
@@ -79,12 +75,6 @@ func parseConfig(s map[string]string) (config, error) {
 	}
 	if c.probes, err = parseBool("run_probes", s["run_probes"]); err != nil {
 		return c, err
-	}
-	c.wait = 2 * time.Minute
-	if v := strings.TrimSpace(s["wait_for_storage"]); v != "" {
-		if c.wait, err = time.ParseDuration(v); err != nil || c.wait <= 0 {
-			return c, shared.FieldError("wait_for_storage", "wait_for_storage %q is not a positive Go duration like 2m", v)
-		}
 	}
 	return c, nil
 }
@@ -144,7 +134,7 @@ func (a *agent) Configure(ctx context.Context, req shared.ConfigureRequest) (sha
 	a.cancel, a.done = cancel, done
 	a.probes = nil
 	a.mu.Unlock()
-	a.setBackup("backup running: waiting for storage plugin "+cfg.storage, false)
+	a.setBackup("backup running: storage plugin "+cfg.storage+" is ready (the host configures this plugin only then)", false)
 	go func() {
 		defer close(done)
 		a.run(runCtx, host, cfg)
@@ -224,9 +214,6 @@ func (a *agent) run(ctx context.Context, host shared.HostAPI, cfg config) {
 
 // backupOnce is one run: bucket, key, endpoint, upload, read back.
 func (a *agent) backupOnce(ctx context.Context, sm shared.StorageModule, cfg config) (string, error) {
-	if err := waitRunning(ctx, sm, cfg); err != nil {
-		return "", err
-	}
 	a.setBackup("backup running: preparing bucket "+cfg.bucket, false)
 	if err := ensurePrivateBucket(ctx, sm, cfg.bucket); err != nil {
 		return "", err
@@ -282,35 +269,6 @@ func checkScope(ctx context.Context, s3 *minio.Client, bucket string) error {
 		return fmt.Errorf("create bucket %s to check the key's scope: want AccessDenied, got %w", other, err)
 	}
 	return nil
-}
-
-// waitRunning waits until the storage plugin says its server is running;
-// not_enabled (not loaded yet) and unavailable are retried.
-func waitRunning(ctx context.Context, sm shared.StorageModule, cfg config) error {
-	ctx, cancel := context.WithTimeout(ctx, cfg.wait)
-	defer cancel()
-	var last string
-	for {
-		cctx, ccancel := context.WithTimeout(ctx, 10*time.Second)
-		st, err := sm.Status(cctx, shared.StatusRequest{})
-		ccancel()
-		switch {
-		case err != nil:
-			last = err.Error()
-		case st.State == shared.StateRunning:
-			return nil
-		default:
-			last = fmt.Sprintf("its object server is %s", st.State)
-			if st.Message != "" {
-				last += ": " + st.Message
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("storage plugin %s not running after %s (last: %s): check that it is installed and its server started", cfg.storage, cfg.wait, last)
-		case <-time.After(statusPoll):
-		}
-	}
 }
 
 // ensurePrivateBucket creates bucket as private, or accepts it when it
