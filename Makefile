@@ -38,17 +38,18 @@ binaries:
 	$(GO) build -o $(BIN)/stamp-manifest ./cmd/stamp-manifest
 	$(GO) build -o $(BIN)/bundle ./cmd/bundle
 	$(BIN)/stamp-manifest -in plugin.json -exe $(BIN)/plugins/object-storage/object-storage -out $(BIN)/plugins/object-storage/plugin.json
-	@if [ -d testdata/plugins/backup-agent ]; then \
-	  mkdir -p $(BIN)/testplugins/backup-agent && \
-	  $(GO) build -o $(BIN)/testplugins/backup-agent/backup-agent ./testdata/plugins/backup-agent && \
-	  $(BIN)/stamp-manifest -in testdata/plugins/backup-agent/plugin.json -exe $(BIN)/testplugins/backup-agent/backup-agent -out $(BIN)/testplugins/backup-agent/plugin.json; \
-	fi
+	@for p in backup-agent hello-storage; do \
+	  mkdir -p $(BIN)/testplugins/$$p && \
+	  $(GO) build -o $(BIN)/testplugins/$$p/$$p ./testdata/plugins/$$p && \
+	  $(BIN)/stamp-manifest -in testdata/plugins/$$p/plugin.json -exe $(BIN)/testplugins/$$p/$$p -out $(BIN)/testplugins/$$p/plugin.json || exit 1; \
+	done
 
 ## bundle: the add-on's bundle, bin/bundles/object-storage-<version>.tar.gz
 ## (the version is plugin.json's): the stamped plugin.json and the
 ## executable at the archive's top level, what a host's install takes.
 bundle: binaries
 	$(BIN)/bundle -dir $(BIN)/plugins/object-storage -out-dir $(BIN)/bundles
+	$(BIN)/bundle -dir $(BIN)/testplugins/hello-storage -out-dir $(BIN)/bundles
 
 ## tools: MinIO, mc and staticcheck at pinned versions into .tools/bin
 ## (skipped when present), and the Debian packages the tests use.
