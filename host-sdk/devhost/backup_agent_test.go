@@ -121,11 +121,15 @@ func baWaitRunning(t *testing.T, s *devhost.Server) shared.Status {
 // detail by line.
 func baAgentDetail(t *testing.T, s *devhost.Server, lines int) []string {
 	t.Helper()
-	p, ok := s.Addons.Plugin(baBackupAgent.id)
-	require.True(t, ok, "the backup agent is loaded")
 	var last shared.HealthResponse
 	deadline := time.Now().Add(2 * time.Minute)
 	for time.Now().Before(deadline) {
+		// It requires storage: the host starts it once the add-on is ready.
+		p, ok := s.Addons.Plugin(baBackupAgent.id)
+		if !ok {
+			time.Sleep(200 * time.Millisecond)
+			continue
+		}
 		c, err := p.Client()
 		if err == nil {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)

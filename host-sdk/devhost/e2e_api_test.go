@@ -69,7 +69,8 @@ func TestUIJSONAPIEndToEnd(t *testing.T) {
 	for _, k := range st.Keys {
 		switch k.AccessKey {
 		case existing.AccessKey:
-			require.Equal(t, shared.PolicyInherited, k.PolicyKind)
+			require.Equal(t, shared.PolicyAllBuckets, k.PolicyKind, "no policy: every bucket, no administration")
+			require.False(t, k.Admin)
 		case ci.AccessKey:
 			require.Equal(t, shared.PolicyCustom, k.PolicyKind)
 			require.Equal(t, expiry, k.Expiry.UTC().Format(time.RFC3339))

@@ -194,7 +194,7 @@ func TestUIBrowserEndToEnd(t *testing.T) {
 		uiDo(t, ctx,
 			chromedp.Click(chromedp.CSS(row+` button[data-row-action="revoke_key"]`)),
 			chromedp.WaitVisible(chromedp.CSS(".modal-confirm [data-confirm-ok]")))
-		require.Equal(t, "Revoke key "+access+" (ci-reader)? Apps using it lose access at once; other keys are untouched.",
+		require.Equal(t, "Revoke key "+access+" (ci-reader)? Whatever uses it loses access at once; other keys are untouched.",
 			uiText(t, ctx, ".modal-confirm .modal-text"))
 		browsertest.Screenshot(t, ctx, "revoke-confirm")
 		uiDo(t, ctx,

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-plugin"
 	"github.com/stretchr/testify/require"
@@ -108,11 +109,16 @@ func TestConcurrentCreatesOverRPC(t *testing.T) {
 	t.Parallel()
 	f := start(t, nil)
 	c := rpcClient(t, f.a)
-	ctx := context.Background()
+	// Creates are serialised in the add-on and each costs argon2id on both
+	// sides: under the race detector on a busy machine, 12 of them take
+	// well over the default call deadline.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	const n = 12
 	var wg sync.WaitGroup
-	res := make([]shared.CreateKeyResponse, 20)
-	errs := make([]error, 20)
-	for i := range 20 {
+	res := make([]shared.CreateKeyResponse, n)
+	errs := make([]error, n)
+	for i := range n {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -130,7 +136,7 @@ func TestConcurrentCreatesOverRPC(t *testing.T) {
 	}
 	list, err := c.ListKeys(ctx, shared.ListKeysRequest{})
 	require.NoError(t, err)
-	require.Len(t, list.Keys, 20)
+	require.Len(t, list.Keys, n)
 	for _, k := range list.Keys {
 		require.True(t, seen[k.AccessKey])
 		require.True(t, strings.HasPrefix(k.Name, "worker-"))
