@@ -228,6 +228,21 @@ func (c *PluginClient) Expose(ctx context.Context, req ExposeRequest) (Endpoint,
 func (c *PluginClient) Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, error) {
 	return call[UnexposeRequest, Endpoint](ctx, c, "Unexpose", req)
 }
+func (c *PluginClient) CreateReplicaTarget(ctx context.Context, req CreateReplicaTargetRequest) (CreateReplicaTargetResponse, error) {
+	return call[CreateReplicaTargetRequest, CreateReplicaTargetResponse](ctx, c, "CreateReplicaTarget", req)
+}
+func (c *PluginClient) ReplicateBucket(ctx context.Context, req ReplicateBucketRequest) (ReplicateBucketResponse, error) {
+	return call[ReplicateBucketRequest, ReplicateBucketResponse](ctx, c, "ReplicateBucket", req)
+}
+func (c *PluginClient) ReplicationStatus(ctx context.Context, req ReplicationStatusRequest) (Replication, error) {
+	return call[ReplicationStatusRequest, Replication](ctx, c, "ReplicationStatus", req)
+}
+func (c *PluginClient) ResyncBucket(ctx context.Context, req ResyncBucketRequest) (Replication, error) {
+	return call[ResyncBucketRequest, Replication](ctx, c, "ResyncBucket", req)
+}
+func (c *PluginClient) StopReplication(ctx context.Context, req StopReplicationRequest) (StopReplicationResponse, error) {
+	return call[StopReplicationRequest, StopReplicationResponse](ctx, c, "StopReplication", req)
+}
 
 // ---- server adapter (plugin side) ----
 
@@ -348,6 +363,21 @@ func (s *PluginServer) RevokeKey(a Args, r *Reply) error {
 func (s *PluginServer) Expose(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Expose) }
 func (s *PluginServer) Unexpose(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.Unexpose)
+}
+func (s *PluginServer) CreateReplicaTarget(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.CreateReplicaTarget)
+}
+func (s *PluginServer) ReplicateBucket(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.ReplicateBucket)
+}
+func (s *PluginServer) ReplicationStatus(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.ReplicationStatus)
+}
+func (s *PluginServer) ResyncBucket(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.ResyncBucket)
+}
+func (s *PluginServer) StopReplication(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.StopReplication)
 }
 
 // Interface checks.

@@ -123,6 +123,21 @@ func (f *fake) Expose(ctx context.Context, req shared.ExposeRequest) (shared.End
 func (f *fake) Unexpose(ctx context.Context, req shared.UnexposeRequest) (shared.Endpoint, error) {
 	return respond[shared.Endpoint](ctx, f, "Unexpose", req)
 }
+func (f *fake) CreateReplicaTarget(ctx context.Context, req shared.CreateReplicaTargetRequest) (shared.CreateReplicaTargetResponse, error) {
+	return respond[shared.CreateReplicaTargetResponse](ctx, f, "CreateReplicaTarget", req)
+}
+func (f *fake) ReplicateBucket(ctx context.Context, req shared.ReplicateBucketRequest) (shared.ReplicateBucketResponse, error) {
+	return respond[shared.ReplicateBucketResponse](ctx, f, "ReplicateBucket", req)
+}
+func (f *fake) ReplicationStatus(ctx context.Context, req shared.ReplicationStatusRequest) (shared.Replication, error) {
+	return respond[shared.Replication](ctx, f, "ReplicationStatus", req)
+}
+func (f *fake) ResyncBucket(ctx context.Context, req shared.ResyncBucketRequest) (shared.Replication, error) {
+	return respond[shared.Replication](ctx, f, "ResyncBucket", req)
+}
+func (f *fake) StopReplication(ctx context.Context, req shared.StopReplicationRequest) (shared.StopReplicationResponse, error) {
+	return respond[shared.StopReplicationResponse](ctx, f, "StopReplication", req)
+}
 
 var (
 	_ shared.Lifecycle     = (*fake)(nil)
@@ -157,6 +172,10 @@ func connect(t *testing.T, impl any) *shared.PluginClient {
 
 var when = time.Date(2026, 11, 29, 10, 30, 0, 0, time.UTC)
 
+var replicationFixture = shared.Replication{Target: "https://s3.friend.example/photos-copy", State: shared.ReplicationLagging, StateText: "lagging",
+	PendingObjects: 20, PendingBytes: 20 << 20, PendingPartial: true, Failed1h: 3, LastSuccess: when, ReplicateDeletes: true,
+	ARN: "arn:minio:replication::id:photos-copy", AsOf: when, Problem: "metrics: x"}
+
 // method is one contract method: a request with every field set, the
 // response the fake gives, and the call through the client stub.
 type method struct {
@@ -189,7 +208,7 @@ func methods() []method {
 			}},
 		{"Action", shared.ActionRequest{Action: "create_key", Input: json.RawMessage(`{"name":"ci"}`)},
 			shared.ActionResult{OK: true, Message: "created", FieldErrors: map[string]string{"name": "taken"}, Code: shared.CodeConflict,
-				Modal: &shared.Modal{Title: "Secret", Blocks: []shared.CodeBlock{{Label: "aws", Text: "aws s3 ls"}}}, Refresh: true, AccessKey: "quazzar-ABCDEFGHIJ", SecretKey: "s3cr3t"},
+				Modal: &shared.Modal{Title: "Secret", Blocks: []shared.CodeBlock{{Label: "aws", Text: "aws s3 ls"}}}, Refresh: true, AccessKey: "quazzar-ABCDEFGHIJ", SecretKey: "s3cr3t", Token: "cloudos-pair-1.abc"},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Action(ctx, r.(shared.ActionRequest))
 			}},
@@ -212,7 +231,10 @@ func methods() []method {
 				Lifecycle:    []shared.LifecycleRule{{ID: "r1", Enabled: true, Prefix: "logs/", ExpireDays: 30, NoncurrentDays: 7, KeepNewest: 3, AbortMultipartDays: 2, Other: []string{"tag env=dev"}, Text: "Objects under logs/ are deleted 30 days after upload."}},
 				LifecycleXML: "<LifecycleConfiguration/>",
 				Forecast:     &shared.Forecast{Text: "soon", FullInSeconds: 86400, WindowSeconds: 604800},
-				History:      []shared.Sample{{At: when, Value: 1 << 40}}},
+				History:      []shared.Sample{{At: when, Value: 1 << 40}},
+				Replication:  &replicationFixture},
+			{Name: "copy", Visibility: shared.Private, Versioning: shared.VersioningEnabled, Lifecycle: []shared.LifecycleRule{},
+				ReplicaOf: &shared.ReplicaOf{Bucket: "photos", Endpoint: "https://s3.home.example", Since: when}},
 			{Name: "new", Visibility: shared.Private, Versioning: shared.VersioningOff, Lifecycle: []shared.LifecycleRule{}}}},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.ListBuckets(ctx, r.(shared.ListBucketsRequest))
@@ -278,6 +300,29 @@ func methods() []method {
 		{"Unexpose", shared.UnexposeRequest{}, shared.Endpoint{Region: "us-east-1"},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Unexpose(ctx, r.(shared.UnexposeRequest))
+			}},
+		{"CreateReplicaTarget", shared.CreateReplicaTargetRequest{Name: "photos-copy", Passphrase: "correct horse"},
+			shared.CreateReplicaTargetResponse{Bucket: "photos-copy", Token: "cloudos-pair-1e.abc", AccessKey: "quazzar-ABCDEFGHIJ", Endpoint: "https://s3.friend.example",
+				Sealed: true, CreatedBucket: true, VersioningEnabled: true},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.CreateReplicaTarget(ctx, r.(shared.CreateReplicaTargetRequest))
+			}},
+		{"ReplicateBucket", shared.ReplicateBucketRequest{Name: "photos", Token: "cloudos-pair-1e.abc", Passphrase: "correct horse", ReplicateDeletes: new(bool)},
+			shared.ReplicateBucketResponse{Name: "photos", Replication: replicationFixture, VersioningEnabled: true, Warnings: []string{"resync did not start"}},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.ReplicateBucket(ctx, r.(shared.ReplicateBucketRequest))
+			}},
+		{"ReplicationStatus", shared.ReplicationStatusRequest{Name: "photos"}, replicationFixture,
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.ReplicationStatus(ctx, r.(shared.ReplicationStatusRequest))
+			}},
+		{"ResyncBucket", shared.ResyncBucketRequest{Name: "photos"}, replicationFixture,
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.ResyncBucket(ctx, r.(shared.ResyncBucketRequest))
+			}},
+		{"StopReplication", shared.StopReplicationRequest{Name: "photos"}, shared.StopReplicationResponse{Name: "photos", Target: "https://s3.friend.example/photos-copy"},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.StopReplication(ctx, r.(shared.StopReplicationRequest))
 			}},
 	}
 }

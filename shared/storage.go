@@ -64,6 +64,15 @@ type StorageModule interface {
 
 	Expose(ctx context.Context, req ExposeRequest) (Endpoint, error)
 	Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, error)
+
+	// Off-site copies: the node that keeps the copy makes a replica
+	// bucket and a pairing token; the node that has the data replicates a
+	// bucket with that token (MinIO's bucket replication).
+	CreateReplicaTarget(ctx context.Context, req CreateReplicaTargetRequest) (CreateReplicaTargetResponse, error)
+	ReplicateBucket(ctx context.Context, req ReplicateBucketRequest) (ReplicateBucketResponse, error)
+	ReplicationStatus(ctx context.Context, req ReplicationStatusRequest) (Replication, error)
+	ResyncBucket(ctx context.Context, req ResyncBucketRequest) (Replication, error)
+	StopReplication(ctx context.Context, req StopReplicationRequest) (StopReplicationResponse, error)
 }
 
 // ---- lifecycle ----
@@ -243,6 +252,11 @@ type Bucket struct {
 	// SettingsError says why the settings above could not be read (they
 	// are then zero); empty when they were.
 	SettingsError string `json:"settings_error,omitempty"`
+	// Replication is set on a bucket replicated to another node, as of
+	// the last refresh.
+	Replication *Replication `json:"replication,omitempty"`
+	// ReplicaOf is set on a bucket that receives another node's replicas.
+	ReplicaOf *ReplicaOf `json:"replica_of,omitempty"`
 }
 
 // Versioning is a bucket's S3 versioning state. S3 has no "disabled":
@@ -551,3 +565,120 @@ type ExposeRequest struct {
 }
 
 type UnexposeRequest struct{}
+
+// ---- off-site copies ----
+
+// ReplicationState says how a replicated bucket's copies are doing.
+type ReplicationState string
+
+const (
+	// ReplicationHealthy: uploads reach the target within seconds.
+	ReplicationHealthy ReplicationState = "healthy"
+	// ReplicationLagging: an object has waited more than a minute (a
+	// backlog draining, a slow link).
+	ReplicationLagging ReplicationState = "lagging"
+	// ReplicationFailing: the target answers but refuses copies.
+	ReplicationFailing ReplicationState = "failing"
+	// ReplicationOffline: the target does not answer; uploads wait.
+	ReplicationOffline ReplicationState = "offline"
+)
+
+// Replication is the state of a bucket replicated to another node.
+type Replication struct {
+	// Target is the target bucket as endpoint/bucket
+	// ("https://s3.friend.example/photos-copy").
+	Target    string           `json:"target"`
+	State     ReplicationState `json:"state"`
+	StateText string           `json:"state_text,omitempty"`
+	// PendingObjects and PendingBytes count the object versions not on
+	// the target yet (waiting, failed and retried, or existing ones
+	// waiting for the resync). PendingPartial: the bucket has more
+	// versions than one read lists, so these are the counts so far.
+	PendingObjects uint64 `json:"pending_objects"`
+	PendingBytes   uint64 `json:"pending_bytes"`
+	PendingPartial bool   `json:"pending_partial,omitempty"`
+	// Failed1h counts MinIO's failed copy attempts in the last hour.
+	Failed1h uint64 `json:"failed_1h"`
+	// LastSuccess is when the add-on last saw MinIO's count of copies
+	// grow (MinIO keeps no time); zero when it has not yet.
+	LastSuccess time.Time `json:"last_success,omitzero"`
+	// ReplicateDeletes says whether deletes and delete markers are
+	// replicated too.
+	ReplicateDeletes bool `json:"replicate_deletes"`
+	// ARN is MinIO's name of the remote target.
+	ARN  string    `json:"arn,omitempty"`
+	AsOf time.Time `json:"as_of,omitzero"`
+	// Problem says what could not be read; the rest is as read.
+	Problem string `json:"problem,omitempty"`
+}
+
+// ReplicaOf says where a replica bucket's copies come from.
+type ReplicaOf struct {
+	Bucket   string    `json:"bucket"`
+	Endpoint string    `json:"endpoint"`
+	Since    time.Time `json:"since,omitzero"`
+}
+
+// CreateReplicaTargetRequest makes (or reuses) a bucket to receive
+// replicas, with versioning on, and a key that may do exactly what
+// replication needs on it. Passphrase, when set (8 characters or more),
+// seals the token.
+type CreateReplicaTargetRequest struct {
+	Name       string `json:"name"`
+	Passphrase string `json:"passphrase,omitempty"`
+}
+
+// CreateReplicaTargetResponse carries the pairing token, once: like a
+// secret, it is returned by this call only.
+type CreateReplicaTargetResponse struct {
+	Bucket string `json:"bucket"`
+	Token  string `json:"token"`
+	// AccessKey is the token's key (its secret is only in the token).
+	AccessKey string `json:"access_key"`
+	// Endpoint is the S3 endpoint the token names.
+	Endpoint string `json:"endpoint"`
+	Sealed   bool   `json:"sealed"`
+	// CreatedBucket is false when the bucket existed;
+	// VersioningEnabled is true when this call turned versioning on.
+	CreatedBucket     bool `json:"created_bucket"`
+	VersioningEnabled bool `json:"versioning_enabled"`
+}
+
+// ReplicateBucketRequest replicates bucket Name to the target a pairing
+// token names. ReplicateDeletes (absent: true) replicates deletes and
+// delete markers too.
+type ReplicateBucketRequest struct {
+	Name             string `json:"name"`
+	Token            string `json:"token"`
+	Passphrase       string `json:"passphrase,omitempty"`
+	ReplicateDeletes *bool  `json:"replicate_deletes,omitempty"`
+}
+
+type ReplicateBucketResponse struct {
+	Name        string      `json:"name"`
+	Replication Replication `json:"replication"`
+	// VersioningEnabled is true when this call turned versioning on.
+	VersioningEnabled bool `json:"versioning_enabled"`
+	// Warnings say what did not work without stopping replication.
+	Warnings []string `json:"warnings,omitempty"`
+}
+
+type ReplicationStatusRequest struct {
+	Name string `json:"name"`
+}
+
+type ResyncBucketRequest struct {
+	Name string `json:"name"`
+}
+
+// StopReplicationRequest removes a bucket's replication rule and target;
+// both copies stay.
+type StopReplicationRequest struct {
+	Name string `json:"name"`
+}
+
+type StopReplicationResponse struct {
+	Name string `json:"name"`
+	// Target is where the bucket replicated to.
+	Target string `json:"target"`
+}

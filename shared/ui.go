@@ -319,6 +319,9 @@ type ActionResult struct {
 	// AccessKey and SecretKey are set by the key-creating action only.
 	AccessKey string `json:"access_key,omitempty"`
 	SecretKey string `json:"secret_key,omitempty"`
+	// Token is set by the action that makes a pairing token only: like
+	// a secret, it is in this answer and nowhere else.
+	Token string `json:"token,omitempty"`
 }
 
 // Retry is a confirmation asked after a failed action (see ActionResult).

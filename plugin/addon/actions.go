@@ -181,7 +181,21 @@ type (
 	exposeInput struct {
 		Domain string `json:"domain"`
 	}
-	unexposeInput struct{}
+	unexposeInput            struct{}
+	createReplicaTargetInput struct {
+		Name       string `json:"name"`
+		Passphrase string `json:"passphrase"`
+	}
+	replicateBucketInput struct {
+		Name       string `json:"name"`
+		Token      string `json:"token"`
+		Passphrase string `json:"passphrase"`
+		// ReplicateDeletes absent (or null) is true.
+		ReplicateDeletes *bool `json:"replicate_deletes"`
+	}
+	bucketNameInput struct {
+		Name string `json:"name"`
+	}
 )
 
 // Action runs one action of the page. Every input is checked here again,
@@ -235,6 +249,10 @@ var actions = []action{
 	handle(page.ActionRevokeKey, (*Addon).revokeKeyAction),
 	handle(page.ActionExpose, (*Addon).exposeAction),
 	handle(page.ActionUnexpose, (*Addon).unexposeAction),
+	handle(page.ActionCreateReplicaTarget, (*Addon).createReplicaTargetAction),
+	handle(page.ActionReplicateBucket, (*Addon).replicateBucketAction),
+	handle(page.ActionResyncBucket, (*Addon).resyncBucketAction),
+	handle(page.ActionStopReplication, (*Addon).stopReplicationAction),
 }
 
 var actionsByName = func() map[string]action {
@@ -422,6 +440,60 @@ func (a *Addon) unexposeAction(ctx context.Context, _ unexposeInput) (shared.Act
 		return shared.ActionResult{}, err
 	}
 	return shared.ActionResult{Message: "The S3 API is no longer exposed.", Refresh: true}, nil
+}
+
+func (a *Addon) createReplicaTargetAction(ctx context.Context, in createReplicaTargetInput) (shared.ActionResult, error) {
+	r, err := a.CreateReplicaTarget(ctx, shared.CreateReplicaTargetRequest{Name: strings.TrimSpace(in.Name), Passphrase: in.Passphrase})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	msg := fmt.Sprintf("Bucket %s is ready to receive replicas.", r.Bucket)
+	if !r.CreatedBucket {
+		msg = fmt.Sprintf("Bucket %s (it existed) is ready to receive replicas.", r.Bucket)
+	}
+	if r.VersioningEnabled {
+		msg += " Versioning was turned on: replication needs it."
+	}
+	msg += " Paste the pairing token on the node that has the data."
+	return shared.ActionResult{Message: msg, Modal: page.TokenModal(r), Refresh: true, Token: r.Token, AccessKey: r.AccessKey}, nil
+}
+
+func (a *Addon) replicateBucketAction(ctx context.Context, in replicateBucketInput) (shared.ActionResult, error) {
+	r, err := a.ReplicateBucket(ctx, shared.ReplicateBucketRequest{Name: strings.TrimSpace(in.Name), Token: in.Token,
+		Passphrase: in.Passphrase, ReplicateDeletes: in.ReplicateDeletes})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	msg := fmt.Sprintf("Bucket %s now replicates to %s.", r.Name, r.Replication.Target)
+	if r.VersioningEnabled {
+		msg += " Versioning was turned on for it: replication needs it."
+	}
+	if r.Replication.ReplicateDeletes {
+		msg += " Deletes are replicated too."
+	} else {
+		msg += " Deletes are not replicated: the target keeps what is deleted here."
+	}
+	msg += " Existing objects follow with the resync."
+	for _, w := range r.Warnings {
+		msg += " " + w
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) resyncBucketAction(ctx context.Context, in bucketNameInput) (shared.ActionResult, error) {
+	r, err := a.ResyncBucket(ctx, shared.ResyncBucketRequest{Name: strings.TrimSpace(in.Name)})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("Resync of bucket %s to %s started: MinIO checks every object against the target and sends what is missing.", in.Name, r.Target), Refresh: true}, nil
+}
+
+func (a *Addon) stopReplicationAction(ctx context.Context, in bucketNameInput) (shared.ActionResult, error) {
+	r, err := a.StopReplication(ctx, shared.StopReplicationRequest{Name: strings.TrimSpace(in.Name)})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("Bucket %s no longer replicates to %s. Both copies stay as they are.", r.Name, orText(r.Target, "its target")), Refresh: true}, nil
 }
 
 // decode reads an action's JSON input strictly: an unknown field or a

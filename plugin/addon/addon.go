@@ -220,6 +220,12 @@ func (a *Addon) ListBuckets(ctx context.Context, req shared.ListBucketsRequest) 
 			b.History = contractSamples(samples)
 		}
 		b.Forecast = a.bucketForecast(svc, b, samples, req.WithHistory)
+		if r, ok := svc.repl.Cached(info.Name); ok {
+			b.Replication = &r
+		}
+		if r, ok := svc.repl.ReplicaOf(info.Name); ok {
+			b.ReplicaOf = &r
+		}
 		out.Buckets = append(out.Buckets, b)
 	}
 	return out, nil
@@ -294,6 +300,7 @@ func (a *Addon) DeleteBucket(ctx context.Context, req shared.DeleteBucketRequest
 		return shared.DeleteBucketResponse{Name: req.Name, ObjectsRemoved: n}, err
 	}
 	svc.config.Forget(req.Name)
+	svc.repl.Forget(req.Name)
 	if svc.history != nil {
 		if err := svc.history.Forget(history.BucketSeries(req.Name)); err != nil {
 			a.log.Debug("usage history of a deleted bucket not removed", "bucket", req.Name, "error", err)

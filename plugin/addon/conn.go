@@ -19,6 +19,7 @@ import (
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
+	"github.com/quazzar/object-storage/plugin/replication"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/store"
 	"github.com/quazzar/object-storage/plugin/supervisor"
@@ -67,6 +68,9 @@ type services struct {
 	config  *bucketconfig.Manager
 	keys    *keys.Manager
 	usage   *usage.Poller
+	// repl is bucket replication to other nodes, and the replica buckets
+	// made here.
+	repl *replication.Manager
 	// db is the add-on's one database in its state folder, and history
 	// the usage history in it; both nil when the file could not be
 	// opened (dbErr says why): the add-on then works without history.
@@ -315,6 +319,7 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 		svc.history = history.New(svc.db, history.DefaultPolicy)
 		svc.usage.SetRecorder(recorder(svc.history, c.log.Named("history")))
 	}
+	svc.repl = replication.New(s3, admin, svc.db, c.log.Named("replication"))
 	if set.ScannerSpeed != "" {
 		if err := applyScannerSpeed(ctx, admin, set.ScannerSpeed, c.log); err != nil {
 			c.log.Warn("could not set the scanner speed", "speed", set.ScannerSpeed, "error", err)
@@ -322,6 +327,7 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 	}
 	go svc.usage.Run(loopCtx)
 	go svc.keys.Run(loopCtx, func() time.Duration { return c.settings().UsageInterval }, c.log.Named("keys"))
+	go svc.repl.Run(loopCtx, func() time.Duration { return c.settings().UsageInterval })
 	return svc, nil
 }
 

@@ -3,6 +3,7 @@ package minioadmin
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -59,4 +60,10 @@ func responseError(op string, status int, body []byte) error {
 		hint = "; check that the add-on's root credentials and region match MinIO's"
 	}
 	return shared.Errorf(code, "%s: %w%s", op, re, hint)
+}
+
+// isCode says whether err is MinIO's answer with the code minioCode.
+func isCode(err error, minioCode string) bool {
+	var re *ResponseError
+	return errors.As(err, &re) && re.Code == minioCode
 }

@@ -3,7 +3,6 @@ package minioadmin
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"net/url"
 	"time"
@@ -185,8 +184,7 @@ func (c *Client) BucketQuota(ctx context.Context, bucket string) (uint64, error)
 	const op = "get bucket quota"
 	r, err := c.call(ctx, op, http.MethodGet, "/get-bucket-quota", url.Values{"bucket": {bucket}}, nil)
 	if err != nil {
-		var re *ResponseError
-		if errors.As(err, &re) && re.Code == "XMinioAdminNoSuchQuotaConfiguration" {
+		if isCode(err, "XMinioAdminNoSuchQuotaConfiguration") {
 			return 0, nil
 		}
 		return 0, err

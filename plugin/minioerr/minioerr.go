@@ -74,6 +74,9 @@ var table = []mapping{
 	{"XMinioAdminNoSecretKey", 0, shared.CodeInvalidArgument},
 	{"XMinioIAMServiceAccountSessionPolicyTooLarge", 0, shared.CodeInvalidArgument},
 	{"InvalidArgument", 0, shared.CodeInvalidArgument},
+	{"XMinioAdminRemoteIdenticalToSource", 0, shared.CodeInvalidArgument},
+	{"XMinioAdminRemoteARNTypeInvalid", 0, shared.CodeInvalidArgument},
+	{"XMinioAdminRemoteArnInvalid", 0, shared.CodeInvalidArgument},
 	// Also MinIO's refusal to delete or overwrite a version under
 	// retention or legal hold ("Object is WORM protected"): MinIO gives
 	// that no code of its own.
@@ -91,6 +94,18 @@ var table = []mapping{
 	// or raise the quota.
 	{"XMinioAdminBucketQuotaExceeded", 0, shared.CodeConflict},
 	{"XMinioAdminBucketRemoteAlreadyExists", 0, shared.CodeConflict},
+	{"XMinioAdminBucketRemoteLabelInUse", 0, shared.CodeConflict},
+	// Bucket replication: a remote target still used by a rule, a target
+	// or source bucket without versioning, a target without the object
+	// lock a locked source needs, a resync without existing-object
+	// replication, a server in site replication.
+	{"XMinioAdminRemoteRemoveDisallowed", 0, shared.CodeConflict},
+	{"RemoteTargetNotVersionedError", 0, shared.CodeConflict},
+	{"ReplicationSourceNotVersionedError", 0, shared.CodeConflict},
+	{"ReplicationDestinationMissingLockError", 0, shared.CodeConflict},
+	{"XMinioReplicationNoExistingObjects", 0, shared.CodeConflict},
+	{"XMinioAdminRemoteTargetDenyAdd", 0, shared.CodeConflict},
+	{"XMinioReplicationDenyEdit", 0, shared.CodeConflict},
 	// "the service account access key (is) already taken".
 	{"XMinioIAMServiceAccountNotAllowed", 0, shared.CodeConflict},
 	{"XMinioAdminConfigEnvOverridden", 0, shared.CodeConflict},
@@ -104,6 +119,8 @@ var table = []mapping{
 	{"AuthorizationHeaderMalformed", 0, shared.CodePermission},
 
 	{"XMinioServerNotInitialized", 0, shared.CodeUnavailable},
+	// A replication target that does not answer, or refuses the key.
+	{"XMinioAdminReplicationRemoteConnectionError", 0, shared.CodeUnavailable},
 	{"XMinioIAMNotInitialized", 0, shared.CodeUnavailable},
 	{"XMinioAdminConfigNoQuorum", 0, shared.CodeUnavailable},
 	// The drives are below MinIO's free-space threshold (HTTP 507).

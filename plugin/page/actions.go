@@ -17,4 +17,10 @@ const (
 	ActionRevokeKey           = "revoke_key"
 	ActionExpose              = "expose"
 	ActionUnexpose            = "unexpose"
+	// Off-site copies: the target node's replica bucket and pairing
+	// token, the source node's replication of a bucket.
+	ActionCreateReplicaTarget = "create_replica_target"
+	ActionReplicateBucket     = "replicate_bucket"
+	ActionResyncBucket        = "resync_bucket"
+	ActionStopReplication     = "stop_replication"
 )

@@ -86,6 +86,7 @@ func Build(s State) shared.Page {
 	}
 	p.Sections = append(p.Sections, newBucketSection())
 	p.Sections = append(p.Sections, settingsSections(s)...)
+	p.Sections = append(p.Sections, replicationSections(s)...)
 	p.Sections = append(p.Sections, keysSection(s), createKeySection(s), connectSection(s))
 	return p
 }
@@ -154,20 +155,22 @@ func bucketsSection(s State) shared.Section {
 			{ID: "name", Label: "Name"}, {ID: "visibility", Label: "Visibility"},
 			{ID: "usage", Label: "Size / objects"}, {ID: "quota", Label: "Used / quota"},
 			{ID: "versioning", Label: "Versioning"}, {ID: "lock", Label: "Object lock"},
-			{ID: "lifecycle", Label: "Lifecycle"}, {ID: "created", Label: "Created"},
+			{ID: "lifecycle", Label: "Lifecycle"}, {ID: "replication", Label: "Off-site copy"},
+			{ID: "created", Label: "Created"},
 		},
 		Empty: "No buckets yet. Click New bucket to mint one.",
 	}
 	for _, b := range s.Buckets {
 		row := shared.Row{ID: b.Name, Cells: map[string]shared.Cell{
-			"name":       {Text: b.Name, Copy: true},
-			"visibility": {Text: string(b.Visibility), Hint: visibilityHint(b.Visibility)},
-			"usage":      usageCell(b.Usage, s.Now),
-			"quota":      quotaCell(b),
-			"versioning": versioningCell(b),
-			"lock":       lockCell(b),
-			"lifecycle":  lifecycleCell(b),
-			"created":    {Text: formatTime(b.CreatedAt)},
+			"name":        {Text: b.Name, Copy: true},
+			"visibility":  {Text: string(b.Visibility), Hint: visibilityHint(b.Visibility)},
+			"usage":       usageCell(b.Usage, s.Now),
+			"quota":       quotaCell(b),
+			"versioning":  versioningCell(b),
+			"lock":        lockCell(b),
+			"lifecycle":   lifecycleCell(b),
+			"replication": replicationCell(b),
+			"created":     {Text: formatTime(b.CreatedAt)},
 		}}
 		switch b.Visibility {
 		case shared.Private:
@@ -183,6 +186,7 @@ func bucketsSection(s State) shared.Section {
 				Confirm: "Bucket " + b.Name + " has a policy set outside Cloud OS. Replace it and make the bucket private?", Danger: true})
 		}
 		row.Actions = append(row.Actions, settingsActions(b)...)
+		row.Actions = append(row.Actions, replicationActions(b)...)
 		row.Actions = append(row.Actions, shared.RowAction{Action: ActionDeleteBucket, Label: "Delete",
 			Input:   input(map[string]any{"name": b.Name, "force": false}),
 			Confirm: "Delete bucket " + b.Name + "? " + DeleteAdvice, Danger: true})
