@@ -144,7 +144,8 @@ func TestActionTableMatchesPage(t *testing.T) {
 		Status:   shared.Status{State: shared.StateRunning},
 		Endpoint: shared.Endpoint{S3URL: "http://127.0.0.1:9000", Domain: "s3.example.com", PublicURL: "https://s3.example.com"},
 		Buckets: []shared.Bucket{
-			{Name: "a", Visibility: shared.Private, Quota: 1 << 20, Lifecycle: []shared.LifecycleRule{{ID: "r1", Text: "x"}}},
+			{Name: "a", Visibility: shared.Private, Quota: 1 << 20, Lifecycle: []shared.LifecycleRule{{ID: "r1", Text: "x"}},
+				Replication: &shared.Replication{Target: "https://s3.friend.example/a-copy", State: shared.ReplicationHealthy}},
 			{Name: "b", Visibility: shared.Public, ObjectLock: true, Versioning: shared.VersioningEnabled},
 			{Name: "c", Visibility: shared.Custom},
 		},

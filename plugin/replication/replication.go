@@ -473,11 +473,13 @@ func (m *Manager) Stop(ctx context.Context, bucket string) (shared.Replication, 
 	if err != nil {
 		return shared.Replication{}, err
 	}
-	_, cfgErr := m.s3.GetBucketReplication(ctx, bucket)
-	hasRule := cfgErr == nil
-	if cfgErr != nil && minio.ToErrorResponse(cfgErr).Code != "ReplicationConfigurationNotFoundError" {
+	// minio-go answers an empty configuration for "none"; MinIO may also
+	// answer that the bucket's targets are not found.
+	cfg, cfgErr := m.s3.GetBucketReplication(ctx, bucket)
+	if cfgErr != nil && shared.CodeOf(buckets.S3Error(cfgErr, bucket)) != shared.CodeNotFound {
 		return shared.Replication{}, buckets.S3Error(cfgErr, bucket)
 	}
+	hasRule := cfgErr == nil && !cfg.Empty()
 	if len(ts) == 0 && !hasRule {
 		return shared.Replication{}, notReplicated(bucket)
 	}
