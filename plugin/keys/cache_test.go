@@ -75,6 +75,21 @@ func TestKeyCacheReplace(t *testing.T) {
 	}
 }
 
+func TestRefreshWait(t *testing.T) {
+	cases := []struct {
+		interval, took, want time.Duration
+	}{
+		{30 * time.Second, 200 * time.Millisecond, 30 * time.Second},
+		{30 * time.Second, 3 * time.Second, 30 * time.Second},
+		{30 * time.Second, 5 * time.Second, 45 * time.Second},
+		{time.Second, 500 * time.Millisecond, 4500 * time.Millisecond},
+		{time.Second, 0, time.Second},
+	}
+	for _, c := range cases {
+		require.Equal(t, c.want, refreshWait(c.interval, c.took), "interval %s, took %s", c.interval, c.took)
+	}
+}
+
 // TestListIsCached: after the first list, creates and revokes through the
 // manager show at once without asking MinIO for the list again.
 func TestListIsCached(t *testing.T) {
@@ -143,7 +158,7 @@ func TestKeysChangedElsewhereShowAfterRefresh(t *testing.T) {
 }
 
 // TestRunRefreshesOnItsInterval: the background loop picks up a key
-// revoked elsewhere within an interval, and stops with its context.
+// revoked elsewhere, and stops with its context.
 func TestRunRefreshesOnItsInterval(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -164,7 +179,7 @@ func TestRunRefreshesOnItsInterval(t *testing.T) {
 		l, err := e.m.List(ctx)
 		assert.NoError(c, err)
 		assert.Empty(c, l.Keys)
-	}, 10*time.Second, 50*time.Millisecond)
+	}, 30*time.Second, 50*time.Millisecond, "within refreshWait of a refresh that takes up to a few seconds under -race")
 }
 
 // TestRefreshRacingRevoke: a refresh that read the list from MinIO before
