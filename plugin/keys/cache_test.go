@@ -15,6 +15,15 @@ import (
 	"github.com/quazzar/object-storage/shared"
 )
 
+// setupWithKey is setup with one key, named app, made by the manager.
+func setupWithKey(t *testing.T) (env, shared.CreateKeyResponse) {
+	t.Helper()
+	e := setup(t)
+	k, err := e.m.Create(context.Background(), shared.CreateKeyRequest{Name: "app"})
+	require.NoError(t, err)
+	return e, k
+}
+
 // TestKeyCacheReplace: a list read from MinIO is installed with the
 // add-on's own changes made after the read began applied on top.
 func TestKeyCacheReplace(t *testing.T) {
@@ -131,14 +140,11 @@ func TestListIsCached(t *testing.T) {
 // refresh; its name is free for the add-on at once.
 func TestKeysChangedElsewhereShowAfterRefresh(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	e, ours := setupWithKey(t)
 	ctx := context.Background()
-	ours, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: "app"})
-	require.NoError(t, err)
-	other, err := minioadmin.New(minioadmin.Config{Endpoint: e.srv.Address, AccessKey: e.srv.AccessKey, SecretKey: e.srv.SecretKey})
-	require.NoError(t, err)
+	other := rootAdmin(t, e.srv)
 	require.NoError(t, other.DeleteServiceAccount(ctx, ours.Key.AccessKey))
-	_, err = other.AddServiceAccount(ctx, minioadmin.AddServiceAccountRequest{AccessKey: "made-by-mc", SecretKey: "a-secret-of-mc-1234", Name: "grafana"})
+	_, err := other.AddServiceAccount(ctx, minioadmin.AddServiceAccountRequest{AccessKey: "made-by-mc", SecretKey: "a-secret-of-mc-1234", Name: "grafana"})
 	require.NoError(t, err)
 
 	require.Len(t, list(t, e.m), 1, "the cache has not seen it yet")
@@ -186,10 +192,8 @@ func TestRunRefreshesOnItsInterval(t *testing.T) {
 // a revoke through the add-on finished never lists the revoked key.
 func TestRefreshRacingRevoke(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	e, k := setupWithKey(t)
 	ctx := context.Background()
-	k, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: "app"})
-	require.NoError(t, err)
 
 	// The steps of refreshLocked, with a revoke between the read and the
 	// install.
@@ -209,12 +213,9 @@ func TestRefreshRacingRevoke(t *testing.T) {
 // time, read MinIO once.
 func TestFirstListsShareOneRead(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	e, _ := setupWithKey(t)
 	ctx := context.Background()
-	_, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: "app"})
-	require.NoError(t, err)
-	admin, err := minioadmin.New(minioadmin.Config{Endpoint: e.srv.Address, AccessKey: e.srv.AccessKey, SecretKey: e.srv.SecretKey})
-	require.NoError(t, err)
+	admin := rootAdmin(t, e.srv)
 	fresh, err := New(admin, t.TempDir())
 	require.NoError(t, err)
 	var wg sync.WaitGroup
