@@ -36,6 +36,9 @@ func (a *Addon) SetBucketRetention(ctx context.Context, req shared.SetBucketRete
 	if err := bucketconfig.CheckRetention(req.Mode, req.Days, "mode", "days"); err != nil {
 		return shared.Bucket{}, err
 	}
+	if err := checkComplianceCaller(ctx, req.Mode); err != nil {
+		return shared.Bucket{}, err
+	}
 	return a.changeSettings(ctx, req.Name, "bucket retention changed", []any{"mode", req.Mode, "days", req.Days},
 		func(svc *services) (bucketconfig.Settings, error) {
 			return svc.config.SetRetention(ctx, req.Name, req.Mode, req.Days)
