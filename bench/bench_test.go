@@ -47,6 +47,7 @@ const (
 	s3Slice       = 400 * time.Millisecond
 	mutationCount = 50 // row 6: keys and buckets created and deleted
 	mutationBound = 2 * time.Minute
+	quietBound    = 30 * time.Second // row 6 without mutations: as long as with, at most this
 	exposeDomain  = "s3-bench.localhost"
 	// settle is the wait before an idle memory figure: longer than the 3 s
 	// after which the add-on hands its argon2id memory back.
@@ -90,7 +91,7 @@ func BenchmarkTable(b *testing.B) {
 		Title: "`make bench`: the object-storage add-on",
 		Header: []string{
 			fmt.Sprintf("date: %s", began.UTC().Format("2006-01-02 15:04 UTC")),
-			fmt.Sprintf("machine: %d cores, %s, load average %s at start (cores shared with other work)", runtime.NumCPU(), cpuModel(), load),
+			fmt.Sprintf("machine: %d cores, %s; load average %s at the start, %s at the end (the cores are shared with other work)", runtime.NumCPU(), cpuModel(), load, loadAvg()),
 			fmt.Sprintf("versions: %s; MinIO %s; mc %s; Caddy %s", runtime.Version(), firstLine(minioBin, "--version"), firstLine(mcBin, "--version"), firstLine("caddy", "version")),
 			fmt.Sprintf("run time: %s", time.Since(began).Round(time.Second)),
 		},
@@ -99,7 +100,7 @@ func BenchmarkTable(b *testing.B) {
 			"Latencies are median / p99 of individual calls, measured in the benchmark process: for RPC rows the host's side of go-plugin net/rpc over a Unix socket with AutoMTLS, the add-on being `bin/plugins/object-storage` launched by host-sdk/launcher (through host-sdk/devhost, which also serves the host services) with its production settings (usage interval 30 s).",
 			"mc rows run the pinned `mc` binary once per call (a process each, alias through MC_HOST_*): its figure includes the process start and its own argon2id decryption of MinIO's reply.",
 			fmt.Sprintf("S3 rows: %d clients in parallel over keep-alive HTTP/1.1 connections (minio-go, PUT with UNSIGNED-PAYLOAD on every target), %d interleaved rounds of %s per load and target, the order of the targets rotating each round; MB/s and latencies over all rounds, the ratios are the median of the per-round ratios (rounds side by side see the same load of the shared cores). The bare MinIO is started by hand with the command line and environment of the add-on's MinIO (read from /proc), its data dir on the same filesystem; the Caddy column goes through the route the add-on's Expose created (`tls internal`), HTTPS to Caddy, plain HTTP from Caddy to the add-on's MinIO.", s3Clients, s3Rounds, s3Slice),
-			"Row 6 loads the add-on's MinIO directly (the data path never goes through the add-on; unexposing the domain removes the Caddy route on purpose), half the clients GET and half PUT 64 KiB objects, first while the mutations run through the RPC, then for as long without them.",
+			"Row 6 loads the add-on's MinIO directly (the data path never goes through the add-on; unexposing the domain removes the Caddy route on purpose), half the clients GET and half PUT 64 KiB objects, first while the mutations run through the RPC, then without them for as long (at most 30 s).",
 			"Row 7: VmRSS from /proc/<pid>/status. The development host is `bin/cloudos-dev` in its own process, started on the same state folder after the benchmark's host stopped its add-on leaving MinIO running, so its add-on adopts that MinIO with the 1,000 buckets and 200 keys; its page row is the panel's HTML page.",
 		},
 	}
@@ -610,13 +611,13 @@ func (e *env) rowMutations(ctx context.Context) []Row {
 	loadCtx, stop := context.WithCancel(ctx)
 	withCh := make(chan Result)
 	go func() { withCh <- run(loadCtx) }()
-	calls, failed, mutErr := e.mutate(ctx)
+	ran, failed, mutErr, planned := e.mutate(ctx)
 	stop()
 	with := <-withCh
 	if mutErr != nil {
-		e.b.Logf("mutations: %d of %d failed, first: %v", failed, calls, mutErr)
+		e.b.Logf("mutations: %d of %d failed, first: %v", failed, ran, mutErr)
 	}
-	quietCtx, cancel := context.WithTimeout(ctx, with.Elapsed)
+	quietCtx, cancel := context.WithTimeout(ctx, min(with.Elapsed, quietBound))
 	without := run(quietCtx)
 	cancel()
 
@@ -625,8 +626,8 @@ func (e *env) rowMutations(ctx context.Context) []Row {
 	}
 	ok := with.Failed == 0 && without.Failed == 0 && failed == 0
 	return []Row{{
-		ID: "6", Figure: fmt.Sprintf("S3 GET+PUT 64 KiB, %d clients, direct, during %d mutations (%d keys and %d buckets created and deleted, expose/unexpose ×5; %d failed) over %s",
-			s3Clients, calls, mutationCount, mutationCount, failed, with.Elapsed.Round(100*time.Millisecond)),
+		ID: "6", Figure: fmt.Sprintf("S3 GET+PUT 64 KiB, %d clients, direct, during mutations through the RPC (%d keys and %d buckets created and deleted, unexpose/expose ×5): %d of %d ran within %s, %d failed, over %s",
+			s3Clients, mutationCount, mutationCount, ran, planned, mutationBound, failed, with.Elapsed.Round(100*time.Millisecond)),
 		Ours: "with mutations: " + cell(with), Alt: "same load without: " + cell(without),
 		Ratio: Ratio(float64(with.Latencies.P99()), float64(without.Latencies.P99())) + " (p99)",
 		Goal:  "0 failed", Met: Verdict(ok),
@@ -634,45 +635,56 @@ func (e *env) rowMutations(ctx context.Context) []Row {
 }
 
 // mutate creates and deletes mutationCount keys and buckets through the
-// RPC, exposing and unexposing the domain every tenth; it ends unexposed.
-// It returns the number of calls, of failed calls, and the first error.
-func (e *env) mutate(ctx context.Context) (calls, failed int, first error) {
-	ctx, cancel := context.WithTimeout(ctx, mutationBound)
-	defer cancel()
-	do := func(err error) {
-		calls++
-		if err != nil {
+// RPC, unexposing and exposing the domain again every tenth, within
+// mutationBound: a step not begun by then is left out (and what it would
+// delete is not made). It ends unexposed whatever the bound. It returns
+// the steps it ran, the failed ones, the first error and the steps
+// planned.
+func (e *env) mutate(ctx context.Context) (ran, failed int, first error, planned int) {
+	deadline := time.Now().Add(mutationBound)
+	do := func(step func() error) bool {
+		planned++
+		if time.Now().After(deadline) {
+			return false
+		}
+		ran++
+		if err := step(); err != nil {
 			failed++
 			if first == nil {
 				first = err
 			}
+			return false
 		}
+		return true
 	}
-	keys := make([]string, 0, mutationCount)
+	name := func(i int) string { return fmt.Sprintf("mut-%02d", i) }
+	keys, buckets := map[int]string{}, map[int]bool{}
 	for i := range mutationCount {
-		k, err := e.rpc.CreateKey(ctx, shared.CreateKeyRequest{Name: fmt.Sprintf("mut-%02d", i)})
-		do(err)
-		if err == nil {
-			keys = append(keys, k.Key.AccessKey)
-		}
-		_, err = e.rpc.CreateBucket(ctx, shared.CreateBucketRequest{Name: fmt.Sprintf("mut-%02d", i), Visibility: shared.Public})
-		do(err)
+		do(func() error {
+			k, err := e.rpc.CreateKey(ctx, shared.CreateKeyRequest{Name: name(i)})
+			keys[i] = k.Key.AccessKey
+			return err
+		})
+		buckets[i] = do(func() error {
+			_, err := e.rpc.CreateBucket(ctx, shared.CreateBucketRequest{Name: name(i), Visibility: shared.Public})
+			return err
+		})
 		if i%10 == 9 {
-			_, err = e.rpc.Unexpose(ctx, shared.UnexposeRequest{})
-			do(err)
-			_, err = e.rpc.Expose(ctx, shared.ExposeRequest{Domain: exposeDomain})
-			do(err)
+			do(func() error { _, err := e.rpc.Unexpose(ctx, shared.UnexposeRequest{}); return err })
+			do(func() error { _, err := e.rpc.Expose(ctx, shared.ExposeRequest{Domain: exposeDomain}); return err })
 		}
 	}
-	for i, ak := range keys {
-		_, err := e.rpc.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: ak})
-		do(err)
-		_, err = e.rpc.DeleteBucket(ctx, shared.DeleteBucketRequest{Name: fmt.Sprintf("mut-%02d", i)})
-		do(err)
+	for i := range mutationCount {
+		if keys[i] != "" {
+			do(func() error { _, err := e.rpc.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: keys[i]}); return err })
+		}
+		if buckets[i] {
+			do(func() error { _, err := e.rpc.DeleteBucket(ctx, shared.DeleteBucketRequest{Name: name(i)}); return err })
+		}
 	}
-	_, err := e.rpc.Unexpose(ctx, shared.UnexposeRequest{})
-	do(err)
-	return calls, failed, first
+	deadline = time.Now().Add(time.Minute) // the last step runs whatever the bound
+	do(func() error { _, err := e.rpc.Unexpose(ctx, shared.UnexposeRequest{}); return err })
+	return ran, failed, first, planned
 }
 
 // rowsDevHost: resident memory of the add-on and of a development host
