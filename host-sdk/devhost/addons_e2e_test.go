@@ -46,7 +46,7 @@ type adHost struct {
 	logs     *baLog
 }
 
-func adStart(t *testing.T, plugins string, edit func(*devhost.Config)) *adHost {
+func adStart(t testing.TB, plugins string, edit func(*devhost.Config)) *adHost {
 	t.Helper()
 	state := filepath.Join(t.TempDir(), "state")
 	set := devAddonSettings(t, state, map[string]string{settings.KeyScannerSpeed: "fastest", settings.KeyUsageInterval: "1s"})
@@ -116,7 +116,7 @@ func (h *adHost) addons(t *testing.T) map[string]addons.Info {
 }
 
 // state is the add-on's state document, or false while it does not answer.
-func (h *adHost) state(t *testing.T) (addon.StateDocument, bool) {
+func (h *adHost) state(t testing.TB) (addon.StateDocument, bool) {
 	resp, err := http.Get(h.URL + "/api/plugins/" + addonID + "/state")
 	if err != nil {
 		return addon.StateDocument{}, false
@@ -131,7 +131,7 @@ func (h *adHost) state(t *testing.T) (addon.StateDocument, bool) {
 
 // waitMinIO waits until the add-on reports MinIO running and returns its
 // status.
-func (h *adHost) waitMinIO(t *testing.T) shared.Status {
+func (h *adHost) waitMinIO(t testing.TB) shared.Status {
 	t.Helper()
 	var st addon.StateDocument
 	require.Eventually(t, func() bool {
@@ -156,14 +156,14 @@ func (h *adHost) action(t *testing.T, name string, input any) shared.ActionResul
 	return res
 }
 
-func (h *adHost) root(t *testing.T) *minio.Client {
+func (h *adHost) root(t testing.TB) *minio.Client {
 	t.Helper()
 	creds, err := envfile.Load(h.Settings[settings.KeyEnvFile])
 	require.NoError(t, err)
 	return h.client(t, creds.User, creds.Password)
 }
 
-func (h *adHost) client(t *testing.T, ak, sk string) *minio.Client {
+func (h *adHost) client(t testing.TB, ak, sk string) *minio.Client {
 	t.Helper()
 	c, err := minio.New(h.Settings[settings.KeyS3Address], &minio.Options{Creds: credentials.NewStaticV4(ak, sk, ""), Region: "us-east-1"})
 	require.NoError(t, err)

@@ -47,7 +47,7 @@ type rpNode struct {
 // rpStartBoth starts the source and target nodes, one after the other
 // (adStart requires on the test goroutine), each with the add-on built
 // into a plugins folder of its own.
-func rpStartBoth(t *testing.T) (src, dst *rpNode) {
+func rpStartBoth(t testing.TB) (src, dst *rpNode) {
 	t.Helper()
 	nodes := [2]*rpNode{{name: "source"}, {name: "target"}}
 	for _, n := range nodes {
@@ -67,7 +67,7 @@ func rpStartBoth(t *testing.T) (src, dst *rpNode) {
 }
 
 // stop stops the node's host, its add-on and its MinIO.
-func (n *rpNode) stop(t *testing.T) {
+func (n *rpNode) stop(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
@@ -82,7 +82,7 @@ func (n *rpNode) stop(t *testing.T) {
 }
 
 // restart starts the node again on the same folders and ports.
-func (n *rpNode) restart(t *testing.T) {
+func (n *rpNode) restart(t testing.TB) {
 	t.Helper()
 	s, err := devhost.New(n.cfg)
 	require.NoError(t, err)
@@ -105,7 +105,7 @@ func (n *rpNode) keep(b []byte) {
 
 // try runs an action through the panel's JSON API and returns its result,
 // failed or not.
-func (n *rpNode) try(t *testing.T, name string, input any) shared.ActionResult {
+func (n *rpNode) try(t testing.TB, name string, input any) shared.ActionResult {
 	t.Helper()
 	b, err := json.Marshal(input)
 	require.NoError(t, err)
@@ -120,7 +120,7 @@ func (n *rpNode) try(t *testing.T, name string, input any) shared.ActionResult {
 	return res
 }
 
-func (n *rpNode) do(t *testing.T, name string, input any) shared.ActionResult {
+func (n *rpNode) do(t testing.TB, name string, input any) shared.ActionResult {
 	t.Helper()
 	res := n.try(t, name, input)
 	require.True(t, res.OK, "%s on the %s: %s", name, n.name, res.Message)
@@ -152,14 +152,14 @@ func (n *rpNode) doc(t assert.TestingT) (map[string]shared.Bucket, bool) {
 	return out, true
 }
 
-func (n *rpNode) creds(t *testing.T) envfile.Credentials {
+func (n *rpNode) creds(t testing.TB) envfile.Credentials {
 	t.Helper()
 	c, err := envfile.Load(n.Settings[settings.KeyEnvFile])
 	require.NoError(t, err)
 	return c
 }
 
-func (n *rpNode) admin(t *testing.T) *minioadmin.Client {
+func (n *rpNode) admin(t testing.TB) *minioadmin.Client {
 	t.Helper()
 	c := n.creds(t)
 	a, err := minioadmin.New(minioadmin.Config{Endpoint: n.Settings[settings.KeyS3Address], AccessKey: c.User, SecretKey: c.Password})
@@ -176,7 +176,7 @@ type rpForwarded struct {
 	caller string
 }
 
-func (f rpForwarded) call(t *testing.T, method string, req, resp any) error {
+func (f rpForwarded) call(t testing.TB, method string, req, resp any) error {
 	t.Helper()
 	body, err := json.Marshal(req)
 	require.NoError(t, err)
