@@ -22,7 +22,7 @@ import (
 // or its time bound; the whole benchmark takes about five minutes on 2
 // cores.
 const (
-	lagObjects     = 100             // 1 MiB uploads of the steady stream
+	lagObjects     = 100 // 1 MiB uploads of the steady stream
 	lagEvery       = 250 * time.Millisecond
 	lagBound       = 3 * time.Minute // for the last copy to arrive
 	lagPoll        = 50 * time.Millisecond
