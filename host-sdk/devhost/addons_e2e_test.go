@@ -145,15 +145,25 @@ func (h *adHost) waitMinIO(t testing.TB) shared.Status {
 // action runs one of the add-on's page actions through the panel.
 func (h *adHost) action(t *testing.T, name string, input any) shared.ActionResult {
 	t.Helper()
+	res, _ := h.tryAction(t, name, input)
+	require.True(t, res.OK, "%s: %s", name, res.Message)
+	return res
+}
+
+// tryAction runs an action through the panel and returns its result,
+// failed or not, and the answer as sent.
+func (h *adHost) tryAction(t testing.TB, name string, input any) (shared.ActionResult, []byte) {
+	t.Helper()
 	b, err := json.Marshal(input)
 	require.NoError(t, err)
 	resp, err := http.Post(h.URL+"/api/plugins/"+addonID+"/actions/"+name, "application/json", bytes.NewReader(b))
 	require.NoError(t, err)
 	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
 	var res shared.ActionResult
-	require.NoError(t, json.NewDecoder(resp.Body).Decode(&res))
-	require.True(t, res.OK, "%s: %s", name, res.Message)
-	return res
+	require.NoError(t, json.Unmarshal(raw, &res), "%s", raw)
+	return res, raw
 }
 
 func (h *adHost) root(t testing.TB) *minio.Client {

@@ -107,16 +107,8 @@ func (n *rpNode) keep(b []byte) {
 // failed or not.
 func (n *rpNode) try(t testing.TB, name string, input any) shared.ActionResult {
 	t.Helper()
-	b, err := json.Marshal(input)
-	require.NoError(t, err)
-	resp, err := http.Post(n.URL+"/api/plugins/"+addonID+"/actions/"+name, "application/json", bytes.NewReader(b))
-	require.NoError(t, err)
-	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
-	require.NoError(t, err)
+	res, raw := n.tryAction(t, name, input)
 	n.keep(raw)
-	var res shared.ActionResult
-	require.NoError(t, json.Unmarshal(raw, &res), "%s", raw)
 	return res
 }
 

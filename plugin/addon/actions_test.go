@@ -28,6 +28,32 @@ func act(t *testing.T, a *Addon, action string, input any) shared.ActionResult {
 	return res
 }
 
+// badInput is an action's input that is refused: the field at fault
+// (empty for none) and words of the message.
+type badInput struct {
+	action string
+	input  any
+	field  string
+	want   string
+}
+
+// requireRefused sends each bad input: each fails with a code, the field
+// at fault and a message saying it, and answers no secret or token.
+func requireRefused(t *testing.T, a *Addon, cases []badInput) {
+	t.Helper()
+	for _, c := range cases {
+		res := act(t, a, c.action, c.input)
+		require.False(t, res.OK, "%s %v", c.action, c.input)
+		require.Contains(t, res.Message, c.want, "%s %v", c.action, c.input)
+		require.NotEmpty(t, res.Code)
+		if c.field != "" {
+			require.Contains(t, res.FieldErrors, c.field, "%s %v: %s", c.action, c.input, res.Message)
+		}
+		require.Empty(t, res.SecretKey)
+		require.Empty(t, res.Token)
+	}
+}
+
 // TestActionsBadInput sends each action its bad inputs: each gets a clear
 // message bound to its field, and nothing changes.
 func TestActionsBadInput(t *testing.T) {
@@ -41,12 +67,7 @@ func TestActionsBadInput(t *testing.T) {
 	require.True(t, ok.OK, ok.Message)
 
 	long := strings.Repeat("x", 64)
-	cases := []struct {
-		action string
-		input  any
-		field  string
-		want   string
-	}{
+	cases := []badInput{
 		{"create_bucket", map[string]any{"name": "", "visibility": "private"}, "name", "required"},
 		{"create_bucket", map[string]any{"name": "ab", "visibility": "private"}, "name", "too short"},
 		{"create_bucket", map[string]any{"name": long, "visibility": "private"}, "name", "too long"},
@@ -87,16 +108,7 @@ func TestActionsBadInput(t *testing.T) {
 		{"unexpose", map[string]any{}, "", shared.ReverseProxyNotEnabled},
 		{"launch_rockets", map[string]any{}, "", "unknown action"},
 	}
-	for _, c := range cases {
-		res := act(t, a, c.action, c.input)
-		require.False(t, res.OK, "%s %v", c.action, c.input)
-		require.Contains(t, res.Message, c.want, "%s %v", c.action, c.input)
-		require.NotEmpty(t, res.Code)
-		if c.field != "" {
-			require.Contains(t, res.FieldErrors, c.field, "%s %v: %s", c.action, c.input, res.Message)
-		}
-		require.Empty(t, res.SecretKey)
-	}
+	requireRefused(t, a, cases)
 	// Nothing changed: one bucket, one key.
 	bs, err := a.ListBuckets(context.Background(), shared.ListBucketsRequest{})
 	require.NoError(t, err)

@@ -189,14 +189,7 @@ func (a *Addon) StopReplication(ctx context.Context, req shared.StopReplicationR
 // onReplicated checks the bucket name, runs f on a running MinIO and logs
 // what (when not empty).
 func (a *Addon) onReplicated(ctx context.Context, name, what string, f func(*services) (shared.Replication, error)) (shared.Replication, error) {
-	if err := buckets.ValidateName(name); err != nil {
-		return shared.Replication{}, err
-	}
-	svc, err := a.conn.services()
-	if err != nil {
-		return shared.Replication{}, err
-	}
-	r, err := f(svc)
+	_, r, err := onBucket(a, name, f)
 	if err != nil {
 		return shared.Replication{}, err
 	}

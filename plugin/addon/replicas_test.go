@@ -41,12 +41,7 @@ func TestReplicationActionsBadInput(t *testing.T) {
 	unreachable, err := pairing.Encode(down, "")
 	require.NoError(t, err)
 
-	cases := []struct {
-		action string
-		input  any
-		field  string
-		want   string
-	}{
+	cases := []badInput{
 		{"create_replica_target", map[string]any{"name": ""}, "name", "required"},
 		{"create_replica_target", map[string]any{"name": "Copy"}, "name", "uppercase"},
 		{"create_replica_target", map[string]any{"name": "copy", "passphrase": "short"}, "passphrase", "8 to 1024"},
@@ -69,17 +64,7 @@ func TestReplicationActionsBadInput(t *testing.T) {
 		{"stop_replication", map[string]any{"name": "photos"}, "name", "not replicated"},
 		{"stop_replication", map[string]any{"name": "photos", "force": true}, "", "unknown input field"},
 	}
-	for _, c := range cases {
-		res := act(t, a, c.action, c.input)
-		require.False(t, res.OK, "%s %v", c.action, c.input)
-		require.Contains(t, res.Message, c.want, "%s %v", c.action, c.input)
-		require.NotEmpty(t, res.Code)
-		if c.field != "" {
-			require.Contains(t, res.FieldErrors, c.field, "%s %v: %s", c.action, c.input, res.Message)
-		}
-		require.Empty(t, res.Token)
-		require.NotContains(t, res.Message, good.SecretKey)
-	}
+	requireRefused(t, a, cases)
 	// A key the target does not know; a real token whose bucket was
 	// deleted since.
 	res := act(t, a, "replicate_bucket", map[string]any{"name": "photos", "token": plain})

@@ -88,18 +88,25 @@ func (a *Addon) DeleteLifecycleRule(ctx context.Context, req shared.DeleteLifecy
 		})
 }
 
+// onBucket checks a bucket name, then runs f on a running MinIO.
+func onBucket[T any](a *Addon, name string, f func(*services) (T, error)) (*services, T, error) {
+	var zero T
+	if err := buckets.ValidateName(name); err != nil {
+		return nil, zero, err
+	}
+	svc, err := a.conn.services()
+	if err != nil {
+		return nil, zero, err
+	}
+	out, err := f(svc)
+	return svc, out, err
+}
+
 // changeSettings checks the bucket name, runs change on a running MinIO,
 // logs it, and answers the bucket as it is now.
 func (a *Addon) changeSettings(ctx context.Context, name, what string, kv []any,
 	change func(*services) (bucketconfig.Settings, error)) (shared.Bucket, error) {
-	if err := buckets.ValidateName(name); err != nil {
-		return shared.Bucket{}, err
-	}
-	svc, err := a.conn.services()
-	if err != nil {
-		return shared.Bucket{}, err
-	}
-	s, err := change(svc)
+	svc, s, err := onBucket(a, name, change)
 	if err != nil {
 		return shared.Bucket{}, err
 	}
