@@ -130,11 +130,8 @@ func (a *Addon) ReplicateBucket(ctx context.Context, req shared.ReplicateBucketR
 		return shared.ReplicateBucketResponse{}, &shared.Error{Code: shared.CodeConflict, Field: "name", Message: "bucket " + req.Name +
 			" has object lock, and MinIO replicates a locked bucket only to a bucket with object lock; replica buckets are made without it: replicate a bucket without object lock"}
 	}
-	if ts, err := svc.repl.Targets(ctx, req.Name); err != nil {
+	if err := svc.repl.CheckFree(ctx, req.Name); err != nil {
 		return shared.ReplicateBucketResponse{}, err
-	} else if len(ts) > 0 {
-		return shared.ReplicateBucketResponse{}, &shared.Error{Code: shared.CodeConflict, Field: "name", Message: "bucket " + req.Name +
-			" already replicates to another node: stop replicating it first to pair it with another"}
 	}
 	if err := svc.repl.CheckTarget(ctx, t); err != nil {
 		return shared.ReplicateBucketResponse{}, err

@@ -339,6 +339,20 @@ func (m *Manager) Targets(ctx context.Context, bucket string) ([]minioadmin.Remo
 	return ts, nil
 }
 
+// CheckFree refuses a bucket that replicates already (conflict), or that
+// does not exist (not_found).
+func (m *Manager) CheckFree(ctx context.Context, bucket string) error {
+	ts, err := m.Targets(ctx, bucket)
+	if err != nil {
+		return err
+	}
+	if len(ts) > 0 {
+		return &shared.Error{Code: shared.CodeConflict, Field: "name", Message: fmt.Sprintf(
+			"bucket %s already replicates to %s: stop replicating it first to pair it with another node", bucket, where(ts[0]))}
+	}
+	return nil
+}
+
 // Attached is what setting replication up did.
 type Attached struct {
 	ARN string
@@ -357,10 +371,8 @@ func (m *Manager) Attach(ctx context.Context, bucket string, t pairing.Target, r
 	m.load()
 	m.setup.Lock()
 	defer m.setup.Unlock()
-	if ts, err := m.Targets(ctx, bucket); err != nil {
+	if err := m.CheckFree(ctx, bucket); err != nil {
 		return Attached{}, err
-	} else if len(ts) > 0 {
-		return Attached{}, alreadyError(bucket, ts[0])
 	}
 	host, secure := t.Host()
 	arn, err := m.admin.SetRemoteTarget(ctx, bucket, minioadmin.SetRemoteTargetRequest{
@@ -729,11 +741,6 @@ func where(t minioadmin.RemoteTarget) string {
 
 func notReplicated(bucket string) error {
 	return &shared.Error{Code: shared.CodeNotFound, Field: "name", Message: "bucket " + bucket + " is not replicated to another node"}
-}
-
-func alreadyError(bucket string, t minioadmin.RemoteTarget) error {
-	return &shared.Error{Code: shared.CodeConflict, Field: "name", Message: fmt.Sprintf(
-		"bucket %s already replicates to %s: stop replicating it first to pair it with another node", bucket, where(t))}
 }
 
 // bucketAdminError words an admin error about a local bucket.
