@@ -100,7 +100,7 @@ func TestUIJSONAPIEndToEnd(t *testing.T) {
 	t.Run("bad input changes nothing", func(t *testing.T) {
 		before := h.uiSummary(t)
 		require.Equal(t, []string{"domain=", "bucket cdn public", "bucket photos private",
-			"key " + existing.AccessKey + " existing inherited on"}, before)
+			"key " + existing.AccessKey + " existing all_buckets on"}, before)
 		long := strings.Repeat("x", 64)
 		soon := time.Now().Add(5 * time.Minute).UTC().Format(time.RFC3339)
 		late := time.Now().Add(400 * 24 * time.Hour).UTC().Format(time.RFC3339)
@@ -217,7 +217,7 @@ func TestUIJSONAPIEndToEnd(t *testing.T) {
 		a = h.uiPost(t, "create_bucket", `{"name":"from-a-script","visibility":"private"}`, nil)
 		require.Equal(t, http.StatusOK, a.Status, a.Body)
 		require.Equal(t, append(before[:1:1], "bucket cdn public", "bucket from-a-script private", "bucket photos private", "bucket same-origin private",
-			"key "+existing.AccessKey+" existing inherited on"), h.uiSummary(t))
+			"key "+existing.AccessKey+" existing all_buckets on"), h.uiSummary(t))
 	})
 
 	t.Run("unknown plugin, unknown action with a dot", func(t *testing.T) {
