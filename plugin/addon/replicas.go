@@ -133,7 +133,7 @@ func (a *Addon) ReplicateBucket(ctx context.Context, req shared.ReplicateBucketR
 	if err := svc.repl.CheckFree(ctx, req.Name); err != nil {
 		return shared.ReplicateBucketResponse{}, err
 	}
-	if err := svc.repl.CheckTarget(ctx, t); err != nil {
+	if err := svc.repl.CheckTarget(ctx, t, deletes); err != nil {
 		return shared.ReplicateBucketResponse{}, err
 	}
 	out := shared.ReplicateBucketResponse{Name: req.Name}

@@ -79,6 +79,28 @@ func TestReplicationActionsBadInput(t *testing.T) {
 	require.Contains(t, res.Message, "bucket gone does not exist on the target")
 	require.Contains(t, res.FieldErrors, "token")
 
+	// Versioning suspended on the target bucket.
+	suspended := act(t, a, "create_replica_target", map[string]any{"name": "suspended"})
+	require.True(t, suspended.OK, suspended.Message)
+	require.True(t, act(t, a, "set_versioning", map[string]any{"name": "suspended", "state": "suspended"}).OK)
+	res = act(t, a, "replicate_bucket", map[string]any{"name": "photos", "token": suspended.Token})
+	require.False(t, res.OK)
+	require.Contains(t, res.Message, "versioning is off on bucket suspended of the target")
+	// A key that may not write replicas (made by hand, not by a token):
+	// refused by the probe, before versioning or anything else is set.
+	limited := act(t, a, "create_bucket", map[string]any{"name": "limited", "visibility": "private"})
+	require.True(t, limited.OK)
+	require.True(t, act(t, a, "set_versioning", map[string]any{"name": "limited", "state": "enabled"}).OK)
+	weak := act(t, a, "create_key", map[string]any{"name": "weak", "policy": `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:ListBucket","s3:GetBucketVersioning"],"Resource":["arn:aws:s3:::limited"]}]}`})
+	require.True(t, weak.OK, weak.Message)
+	forged, err := pairing.Encode(pairing.Target{Endpoint: good.Endpoint, Region: "us-east-1", Bucket: "limited", AccessKey: weak.AccessKey, SecretKey: weak.SecretKey}, "")
+	require.NoError(t, err)
+	res = act(t, a, "replicate_bucket", map[string]any{"name": "photos", "token": forged})
+	require.False(t, res.OK)
+	require.Contains(t, res.Message, "may not do what replication needs on bucket limited")
+	require.Contains(t, res.Message, "s3:PutObject was refused")
+	require.Contains(t, res.FieldErrors, "token")
+
 	svc, err := a.conn.services()
 	require.NoError(t, err)
 	ts, err := svc.admin.ListRemoteTargets(ctx, "")
@@ -89,14 +111,21 @@ func TestReplicationActionsBadInput(t *testing.T) {
 	require.True(t, cfg.Empty(), "no rule")
 	v, err := svc.s3.GetBucketVersioning(ctx, "photos")
 	require.NoError(t, err)
-	require.False(t, v.Enabled(), "versioning untouched")
+	require.False(t, v.Enabled(), "versioning not left on by a refusal before the target was set")
 	bs, err := a.ListBuckets(ctx, shared.ListBucketsRequest{})
 	require.NoError(t, err)
-	require.Len(t, bs.Buckets, 1, "no replica bucket made by a refused action")
+	require.Len(t, bs.Buckets, 3, "photos, suspended and limited: no replica bucket made by a refused action")
 	ks, err := a.ListKeys(ctx, shared.ListKeysRequest{})
 	require.NoError(t, err)
-	require.Len(t, ks.Keys, 1, "only the key of bucket gone")
-	require.Equal(t, made.AccessKey, ks.Keys[0].AccessKey)
+	require.Len(t, ks.Keys, 3, "the keys of buckets gone and suspended, and the weak one")
+	for _, b := range []string{"suspended", "limited"} {
+		n := 0
+		for o := range svc.s3.ListObjects(ctx, b, minio.ListObjectsOptions{WithVersions: true, Recursive: true}) {
+			require.NoError(t, o.Err)
+			n++
+		}
+		require.Zero(t, n, "nothing written into target bucket %s", b)
+	}
 }
 
 // TestReplicateWithinOneNode runs the whole pairing on one MinIO, from

@@ -12,6 +12,7 @@ package replication
 
 import (
 	"context"
+	cryptorand "crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
@@ -231,8 +232,9 @@ func (m *Manager) readMarker(ctx context.Context, bucket string) (shared.Replica
 
 // CheckTarget checks, before anything is configured, that the target a
 // token names answers, that its bucket exists and is versioned, and that
-// the key is accepted. Each refusal says what is wrong in words.
-func (m *Manager) CheckTarget(ctx context.Context, t pairing.Target) error {
+// the key is accepted and may write replicas there (and replicate deletes,
+// with deletes). Each refusal says what is wrong in words.
+func (m *Manager) CheckTarget(ctx context.Context, t pairing.Target, deletes bool) error {
 	if err := m.live(ctx, t.Endpoint); err != nil {
 		return err
 	}
@@ -251,7 +253,62 @@ func (m *Manager) CheckTarget(ctx context.Context, t pairing.Target) error {
 	if _, err := c.BucketExists(ctx, t.Bucket); err != nil {
 		return targetError(err, t, "s3:ListBucket")
 	}
-	return nil
+	return probe(ctx, c, t, deletes)
+}
+
+// probeKey is the object name of the permission probes; nothing is ever
+// written there.
+const probeKey = ".cloudos/replication-check"
+
+// probe asks the target, as MinIO's own replication check does, whether
+// the key may upload a replica and replicate a delete marker: requests
+// marked as a check, which MinIO answers with ReplicationPermissionCheck
+// after its permission checks, without writing anything.
+func probe(ctx context.Context, c *minio.Client, t pairing.Target, deletes bool) error {
+	vid, err := uuid()
+	if err != nil {
+		return shared.Errorf(shared.CodeInternal, "permission probe: %w", err)
+	}
+	now := time.Now()
+	body := strings.NewReader("cloudos!")
+	_, err = c.PutObject(ctx, t.Bucket, probeKey, body, int64(body.Len()), minio.PutObjectOptions{Internal: minio.AdvancedPutOptions{
+		SourceVersionID: vid, ReplicationStatus: minio.ReplicationStatusReplica, SourceMTime: now,
+		ReplicationRequest: true, ReplicationValidityCheck: true,
+	}})
+	if err := probeResult(err, t, "s3:PutObject"); err != nil {
+		return err
+	}
+	if !deletes {
+		return nil
+	}
+	err = c.RemoveObject(ctx, t.Bucket, probeKey, minio.RemoveObjectOptions{VersionID: vid, Internal: minio.AdvancedRemoveOptions{
+		ReplicationDeleteMarker: true, ReplicationStatus: minio.ReplicationStatusReplica, ReplicationMTime: now,
+		ReplicationRequest: true, ReplicationValidityCheck: true,
+	}})
+	return probeResult(err, t, "s3:DeleteObject and s3:DeleteObjectVersion")
+}
+
+func probeResult(err error, t pairing.Target, action string) error {
+	switch {
+	case err == nil:
+		// Not a MinIO that knows the check: nothing to learn here; MinIO's
+		// own check after the set-up decides.
+		return nil
+	case minio.ToErrorResponse(err).Code == "ReplicationPermissionCheck":
+		return nil // allowed, and nothing written
+	}
+	return targetError(err, t, action)
+}
+
+// uuid is a random (version 4) UUID, the form MinIO's version ids take.
+func uuid() (string, error) {
+	var b [16]byte
+	if _, err := cryptorand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:]), nil
 }
 
 // live asks the target's MinIO health endpoint, as MinIO's heartbeat
