@@ -316,7 +316,8 @@ type ActionResult struct {
 	// do, sends the same input again with Retry.Field set to true: a
 	// change that needs a restart the user must agree to.
 	Retry *Retry `json:"retry,omitempty"`
-	// AccessKey and SecretKey are set by the key-creating action only.
+	// AccessKey and SecretKey are set by the actions that make a key
+	// (create_key, rotate_key) only.
 	AccessKey string `json:"access_key,omitempty"`
 	SecretKey string `json:"secret_key,omitempty"`
 }

@@ -27,6 +27,12 @@ const DefaultMaxKeys = 10000
 // maxText bounds an operation name or a client address as kept.
 const maxText = 64
 
+// metaBucket (inside BucketName) holds sinceKey: when tracking began.
+var (
+	metaBucket = []byte("\x00meta")
+	sinceKey   = []byte("since")
+)
+
 // slots is the number of hourly slots: 24 hours.
 const slots = 24
 
@@ -127,7 +133,9 @@ type Table struct {
 	max int
 	now func() time.Time
 
-	mu      sync.Mutex
+	mu sync.Mutex
+	// since is when tracking began: the first start that saved a table.
+	since   time.Time
 	entries map[string]*entry
 	known   map[string]bool
 	dirty   map[string]bool // changed since the last Save
@@ -141,7 +149,7 @@ func New(maxKeys int) *Table {
 	if maxKeys <= 0 {
 		maxKeys = DefaultMaxKeys
 	}
-	return &Table{max: maxKeys, now: time.Now, entries: map[string]*entry{}, known: map[string]bool{},
+	return &Table{max: maxKeys, now: time.Now, since: time.Now().UTC().Truncate(time.Second), entries: map[string]*entry{}, known: map[string]bool{},
 		dirty: map[string]bool{}, removed: map[string]bool{}}
 }
 
@@ -222,6 +230,14 @@ func (t *Table) Usage(accessKey string) (Usage, bool) {
 	return e.usage(now), true
 }
 
+// Since is when tracking began: a key without a use since then was never
+// used as far as the table knows.
+func (t *Table) Since() time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.since
+}
+
 // Stats returns the table's counters.
 func (t *Table) Stats() Stats {
 	t.mu.Lock()
@@ -249,11 +265,21 @@ func (t *Table) Save(db *store.DB) error {
 		del = append(del, ak)
 	}
 	t.dirty, t.removed = map[string]bool{}, map[string]bool{}
+	since, _ := t.since.MarshalText()
 	t.mu.Unlock()
 	if len(put) == 0 && len(del) == 0 {
 		return nil
 	}
 	err := db.Update(BucketName, func(b *bolt.Bucket) error {
+		meta, err := b.CreateBucketIfNotExists(metaBucket)
+		if err != nil {
+			return err
+		}
+		if meta.Get(sinceKey) == nil {
+			if err := meta.Put(sinceKey, since); err != nil {
+				return err
+			}
+		}
 		for _, ak := range del {
 			if err := b.Delete([]byte(ak)); err != nil {
 				return err
@@ -288,11 +314,18 @@ func (t *Table) Save(db *store.DB) error {
 // Unreadable entries are skipped.
 func (t *Table) Load(db *store.DB) error {
 	loaded := map[string]*entry{}
+	var since time.Time
 	err := db.View(BucketName, func(b *bolt.Bucket) error {
 		if b == nil {
 			return nil
 		}
+		if meta := b.Bucket(metaBucket); meta != nil {
+			_ = since.UnmarshalText(meta.Get(sinceKey))
+		}
 		return b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				return nil // the meta bucket
+			}
 			var e entry
 			if json.Unmarshal(v, &e) == nil {
 				loaded[string(k)] = &e
@@ -305,6 +338,9 @@ func (t *Table) Load(db *store.DB) error {
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if !since.IsZero() {
+		t.since = since
+	}
 	for ak, e := range loaded {
 		if _, ok := t.entries[ak]; !ok && len(t.entries) < t.max {
 			t.entries[ak] = e

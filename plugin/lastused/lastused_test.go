@@ -94,7 +94,9 @@ func TestSaveAndLoad(t *testing.T) {
 	require.NoError(t, tab.Save(db))
 
 	again := newAt(&now, 0)
+	again.since = t0.Add(time.Hour)
 	require.NoError(t, again.Load(db))
+	require.Equal(t, tab.Since(), again.Since(), "tracking began at the first start that saved")
 	u, ok := again.Usage("k1")
 	require.True(t, ok)
 	require.Equal(t, Usage{LastUsed: t0, LastOperation: "PutObject", LastSource: "127.0.0.1", Requests24h: 1, Bytes24h: 7}, u)
