@@ -136,8 +136,19 @@ type RowAction struct {
 	// sent (the id of what a purge deletes, as GitHub asks for a
 	// repository's name); the typed text goes into the input.
 	Prompt *Prompt `json:"prompt,omitempty"`
+	// Choices, with Confirm, are checkboxes the confirmation shows (what
+	// else to do with the action: revoke a plugin's keys as it is
+	// uninstalled); each puts its Field in the input, true when ticked.
+	Choices []Choice `json:"choices,omitempty"`
 	// Danger marks a destructive action.
 	Danger bool `json:"danger,omitempty"`
+}
+
+// Choice is a checkbox of a row action's confirmation.
+type Choice struct {
+	Field   string `json:"field"`
+	Label   string `json:"label"`
+	Checked bool   `json:"checked,omitempty"`
 }
 
 // Prompt asks for a typed confirmation: the action is sent only once the
