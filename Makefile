@@ -17,7 +17,7 @@ SYSTEM_TOOLS := caddy:caddy chromium:chromium aws:awscli s3cmd:s3cmd rclone:rclo
 export PATH := $(TOOLS):$(PATH)
 export QUAZZAR_TOOLS_BIN := $(TOOLS)
 
-TEST_TIMEOUT ?= 25m
+TEST_TIMEOUT ?= 40m
 RUN_STATE    ?= $(CURDIR)/.state
 
 .PHONY: all build binaries bundle tools minio mc staticcheck system-tools test bench lint run clean
@@ -81,10 +81,12 @@ system-tools:
 	fi
 
 ## test: everything, with the race detector, against real MinIO, mc, Caddy,
-## Chromium and S3 clients.
+## Chromium and S3 clients. -parallel 4: the end-to-end tests mostly wait on
+## servers (MinIO starting, the scanner, a restart), so four of a package
+## run at once on two cores.
 test: tools build
 	$(GO) vet ./...
-	$(GO) test -race -count=1 -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -race -count=1 -parallel 4 -timeout $(TEST_TIMEOUT) ./...
 
 ## bench: the table of figures, side by side with their alternatives
 ## measured in the same run, printed and written to bench/results.md

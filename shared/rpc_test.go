@@ -257,7 +257,7 @@ func methods() []method {
 				return c.SetBucketRetention(ctx, r.(shared.SetBucketRetentionRequest))
 			}},
 		{"AddLifecycleRule", shared.AddLifecycleRuleRequest{Name: "logs", Prefix: "app/", ExpireDays: 30, NoncurrentDays: 7, KeepNewest: 2, AbortMultipartDays: 1},
-			shared.AddLifecycleRuleResponse{Rule: shared.LifecycleRule{ID: "quazzar-1", Enabled: true, Prefix: "app/", ExpireDays: 30, Text: "x"}, Bucket: shared.Bucket{Name: "logs"}},
+			shared.AddLifecycleRuleResponse{Rule: shared.LifecycleRule{ID: "quazzar-1", Enabled: true, Prefix: "app/", ExpireDays: 30, Text: "x"}, Bucket: shared.Bucket{Name: "logs"}, Uploads: "aborted after 1 day"},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.AddLifecycleRule(ctx, r.(shared.AddLifecycleRuleRequest))
 			}},

@@ -302,7 +302,8 @@ type LifecycleRule struct {
 	NoncurrentDays int `json:"noncurrent_days,omitempty"`
 	KeepNewest     int `json:"keep_newest,omitempty"`
 	// AbortMultipartDays aborts incomplete multipart uploads this many
-	// days after they start.
+	// days after they start (a rule set elsewhere; MinIO does not keep
+	// it: see AddLifecycleRuleResponse.Uploads).
 	AbortMultipartDays int      `json:"abort_multipart_days,omitempty"`
 	Other              []string `json:"other,omitempty"`
 	// Text is the rule as sentences: "Objects under logs/ are deleted 30
@@ -401,9 +402,16 @@ type AddLifecycleRuleRequest struct {
 	AbortMultipartDays int    `json:"abort_multipart_days,omitempty"`
 }
 
+// AddLifecycleRuleResponse is the rule added (with its id; empty when the
+// request only asked to abort incomplete uploads) and the bucket now.
 type AddLifecycleRuleResponse struct {
 	Rule   LifecycleRule `json:"rule"`
 	Bucket Bucket        `json:"bucket"`
+	// Uploads says how AbortMultipartDays was applied: MinIO drops that
+	// action from lifecycle rules and aborts every incomplete upload
+	// after a node-wide expiry instead, which the add-on lowers when
+	// asked for less.
+	Uploads string `json:"uploads,omitempty"`
 }
 
 // DeleteLifecycleRuleRequest removes one rule by its id.

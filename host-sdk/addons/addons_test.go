@@ -319,3 +319,38 @@ func TestSettingsChecks(t *testing.T) {
 	}
 	require.NoError(t, addons.CheckSettings(man, map[string]string{"usage_interval": "5s", "scanner_speed": "fastest", "s3_address": "127.0.0.1:9100"}))
 }
+
+// TestSettingsSurviveRestartAndUpgrade: values taken through Configure are
+// stored by the host, given to the plugin after a host restart, and kept
+// across an upgrade (the crasher echoes its label in its Health).
+func TestSettingsSurviveRestartAndUpgrade(t *testing.T) {
+	t.Parallel()
+	plugins := filepath.Join(t.TempDir(), "plugins")
+	state := t.TempDir()
+	ctx := context.Background()
+	label := func(m *addons.Manager) string {
+		p, ok := m.Plugin("crasher")
+		require.True(t, ok)
+		c, err := p.Client()
+		require.NoError(t, err)
+		h, err := c.Health(ctx, shared.HealthRequest{})
+		require.NoError(t, err)
+		return h.Detail
+	}
+	m := start(t, plugins, func(o *addons.Options) { o.StateDir = state })
+	_, err := install(t, m, plugintest.Bundle(t, "crasher", plugintest.Options{}), false)
+	require.NoError(t, err)
+	_, err = m.Configure(ctx, "crasher", map[string]string{"label": "kept"}, false)
+	require.NoError(t, err)
+	require.Equal(t, "label=kept", label(m))
+	_, err = m.Configure(ctx, "crasher", map[string]string{"exit_after": "soon"}, false)
+	require.ErrorIs(t, err, shared.ErrInvalidArgument, "the plugin's own refusal comes back")
+	require.Equal(t, "kept", m.Settings("crasher")["label"], "a refused change stores nothing")
+
+	require.NoError(t, m.Shutdown(ctx, true))
+	m2 := start(t, plugins, func(o *addons.Options) { o.StateDir = state })
+	require.Equal(t, "label=kept", label(m2), "after a host restart")
+	_, err = install(t, m2, plugintest.Bundle(t, "crasher", plugintest.Options{Version: "1.1.0"}), false)
+	require.NoError(t, err)
+	require.Equal(t, "label=kept", label(m2), "after an upgrade")
+}

@@ -117,8 +117,11 @@ func archiveOrder(name string) string {
 // packTime is every member's time: fixed, so that the bytes are.
 var packTime = time.Unix(0, 0)
 
+// writeArchive gzips at BestSpeed: a bundle is packed at every build and
+// unpacked at every install, and 10% fewer bytes are not worth 2.5 times
+// the time (13.9 MB against 12.5 MB for the add-on).
 func writeArchive(w io.Writer, files []packFile) error {
-	zw := gzip.NewWriter(w)
+	zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
 	tw := tar.NewWriter(zw)
 	for _, f := range files {
 		hdr := &tar.Header{

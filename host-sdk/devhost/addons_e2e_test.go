@@ -389,6 +389,18 @@ func TestDisableEnableUninstallReinstall(t *testing.T) {
 
 	require.Contains(t, cli("install", "--listen", listen, plugintest.Bundle(t, addonID, plugintest.Options{})), "is installed")
 	check("after reinstall")
+
+	// Uninstall with purge, the id typed again: the data, the root
+	// credentials and the add-on's state are deleted, MinIO is gone.
+	minioPID = h.waitMinIO(t).PID
+	status, res = h.post(t, "/api/addons/"+addonID+"/uninstall?purge="+addonID, nil)
+	require.Equal(t, http.StatusOK, status, res.Message)
+	gone("purged", minioPID)
+	for _, k := range []string{settings.KeyDataDir, settings.KeyEnvFile, settings.KeyStateDir} {
+		_, err := os.Stat(h.Settings[k])
+		require.ErrorIs(t, err, os.ErrNotExist, "%s deleted by the purge", k)
+	}
+	require.Empty(t, h.Addons.Settings(addonID), "the host forgot its settings")
 }
 
 // TestSettingsThroughTheHost: the Settings form's API applies a live

@@ -2,7 +2,6 @@ package devhost_test
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -14,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
@@ -58,34 +56,12 @@ func (l *baLog) Entries() []map[string]any {
 }
 
 // baStart starts a development host on free loopback ports with a state
-// folder of its own and the plugins under pluginsDir; the host and
-// everything it started are stopped when the test ends.
+// folder of its own and the plugins under pluginsDir (adStart); the host
+// and everything it started are stopped when the test ends.
 func baStart(t *testing.T, pluginsDir string, edit func(*devhost.Config)) (*devhost.Server, *baLog) {
 	t.Helper()
-	logs := &baLog{}
-	var out bytes.Buffer
-	cfg := devhost.DefaultConfig()
-	cfg.Listen = testkit.FreeAddr(t)
-	cfg.StateDir = filepath.Join(t.TempDir(), "state")
-	cfg.PluginsDir = pluginsDir
-	cfg.Settings = map[string]map[string]string{addonID: devAddonSettings(t, cfg.StateDir, nil)}
-	cfg.Logger = hclog.New(&hclog.LoggerOptions{Name: "host", Output: logs, JSONFormat: true, Level: hclog.Info})
-	cfg.Out = &out
-	if edit != nil {
-		edit(&cfg)
-	}
-	s, err := devhost.New(cfg)
-	require.NoError(t, err)
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		require.NoError(t, s.Shutdown(ctx))
-		if t.Failed() {
-			t.Logf("host output:\n%s\nhost log:\n%s", out.String(), logs.String())
-		}
-	})
-	require.NoError(t, s.Start(context.Background()))
-	return s, logs
+	h := adStart(t, pluginsDir, edit)
+	return h.Server, h.logs
 }
 
 // baAddonClient is the add-on's client, as the host holds it.

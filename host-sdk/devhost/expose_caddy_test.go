@@ -25,7 +25,6 @@ import (
 	"github.com/quazzar/object-storage/internal/caddytest"
 	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/addon"
-	"github.com/quazzar/object-storage/plugin/envfile"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -259,11 +258,9 @@ func TestExposePublishesOnlyS3(t *testing.T) {
 	caddy := caddytest.Start(t)
 	plugins := t.TempDir()
 	baInstall(t, plugins, baAddon, nil)
-	var stateDir string
 	s, _ := baStart(t, plugins, func(c *devhost.Config) {
 		c.ReverseProxyAdmin = caddy.AdminURL
 		c.ReverseProxyTLSIssuer = reverseproxy.TLSIssuerInternal
-		stateDir = c.StateDir
 	})
 	st := baWaitRunning(t, s)
 	ctx := context.Background()
@@ -347,10 +344,10 @@ func TestExposePublishesOnlyS3(t *testing.T) {
 		}
 	}
 
-	// mc with the root credentials: S3 works at the domain, the admin API
-	// does not (it does on MinIO's own address).
-	creds, err := envfile.Load(filepath.Join(stateDir, "minio.env"))
-	require.NoError(t, err)
+	// mc with an administrator key made on the page: S3 works at the
+	// domain, the admin API does not (it does on MinIO's own address).
+	admin := baOK(t, s, "create_key", map[string]any{"name": "ops", "admin": true})
+	creds := struct{ User, Password string }{admin.AccessKey, admin.SecretKey}
 	mcDir := t.TempDir()
 	require.NoError(t, os.MkdirAll(filepath.Join(mcDir, "certs", "CAs"), 0o700))
 	ca, err := os.ReadFile(caddy.RootCAPath())

@@ -346,10 +346,17 @@ func (a *Addon) addLifecycleRuleAction(ctx context.Context, in addLifecycleRuleI
 	if err != nil {
 		return shared.ActionResult{}, err
 	}
-	msg := fmt.Sprintf("Rule %s added to bucket %s: %s", r.Rule.ID, r.Bucket.Name, r.Rule.Text)
-	if (in.NoncurrentDays > 0 || in.KeepNewest > 0) && r.Bucket.Versioning == shared.VersioningOff {
-		msg += " The bucket is not versioned, so the noncurrent-version part applies once versioning is enabled."
+	var parts []string
+	if r.Rule.ID != "" {
+		parts = append(parts, fmt.Sprintf("Rule %s added to bucket %s: %s", r.Rule.ID, r.Bucket.Name, r.Rule.Text))
 	}
+	if (in.NoncurrentDays > 0 || in.KeepNewest > 0) && r.Bucket.Versioning == shared.VersioningOff {
+		parts = append(parts, "The bucket is not versioned, so the noncurrent-version part applies once versioning is enabled.")
+	}
+	if r.Uploads != "" {
+		parts = append(parts, r.Uploads)
+	}
+	msg := strings.Join(parts, " ")
 	return shared.ActionResult{Message: msg, Refresh: true}, nil
 }
 

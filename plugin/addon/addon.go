@@ -243,6 +243,9 @@ func (a *Addon) CreateBucket(ctx context.Context, req shared.CreateBucketRequest
 	if req.RetentionMode != "" && !req.ObjectLock {
 		return shared.Bucket{}, shared.FieldError("retention_mode", "a default retention needs object lock: turn object lock on (it can only be turned on when the bucket is created)")
 	}
+	if err := checkComplianceCaller(ctx, req.RetentionMode); err != nil {
+		return shared.Bucket{}, err
+	}
 	svc, err := a.conn.services()
 	if err != nil {
 		return shared.Bucket{}, err
@@ -310,6 +313,17 @@ func (a *Addon) DeleteBucket(ctx context.Context, req shared.DeleteBucketRequest
 	}
 	a.log.Info("bucket deleted", "bucket", req.Name, "forced", req.Force, "objects_removed", n, "caller", shared.CallerOf(ctx))
 	return shared.DeleteBucketResponse{Name: req.Name, ObjectsRemoved: n}, nil
+}
+
+// checkComplianceCaller refuses compliance retention to other plugins:
+// it binds the node owner (nobody can delete those objects before their
+// date, not even root), so only the owner's page may choose it.
+func checkComplianceCaller(ctx context.Context, mode shared.RetentionMode) error {
+	if caller := shared.CallerOf(ctx); caller != "" && mode == shared.RetentionCompliance {
+		return shared.Errorf(shared.CodePermission,
+			"plugin %s may not choose compliance retention: nobody, not even root, could delete those objects before their date; ask for governance mode, or the node owner can choose compliance on the Object Storage page", caller)
+	}
+	return nil
 }
 
 // ---- keys ----

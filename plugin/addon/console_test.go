@@ -171,3 +171,26 @@ func TestConsoleActionsGoodInput(t *testing.T) {
 	require.Contains(t, after, "data quota=0 versioning=suspended lock=false retention=<nil> rules=[quazzar-")
 	require.Contains(t, after, "vault quota=0 versioning=enabled lock=true retention=<nil> rules=[]")
 }
+
+// TestPluginsCannotChooseCompliance: compliance retention binds the node
+// owner for good, so another plugin (a call the host forwards with its id)
+// may ask for governance only; the owner's page may choose compliance.
+func TestPluginsCannotChooseCompliance(t *testing.T) {
+	a := New(nil)
+	ctx := shared.WithCaller(context.Background(), "backup-agent")
+	_, err := a.CreateBucket(ctx, shared.CreateBucketRequest{Name: "vault", Visibility: shared.Private, ObjectLock: true,
+		RetentionMode: shared.RetentionCompliance, RetentionDays: 30})
+	require.ErrorIs(t, err, shared.ErrPermission)
+	require.Contains(t, err.Error(), "plugin backup-agent may not choose compliance retention")
+	_, err = a.SetBucketRetention(ctx, shared.SetBucketRetentionRequest{Name: "vault", Mode: shared.RetentionCompliance, Days: 30})
+	require.ErrorIs(t, err, shared.ErrPermission)
+
+	// Governance, and the owner's compliance, get past this check (and
+	// stop at MinIO, which this add-on has not started).
+	_, err = a.CreateBucket(ctx, shared.CreateBucketRequest{Name: "vault", Visibility: shared.Private, ObjectLock: true,
+		RetentionMode: shared.RetentionGovernance, RetentionDays: 30})
+	require.ErrorIs(t, err, shared.ErrUnavailable)
+	_, err = a.CreateBucket(context.Background(), shared.CreateBucketRequest{Name: "vault", Visibility: shared.Private, ObjectLock: true,
+		RetentionMode: shared.RetentionCompliance, RetentionDays: 30})
+	require.ErrorIs(t, err, shared.ErrUnavailable)
+}

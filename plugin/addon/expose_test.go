@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -195,38 +194,17 @@ func TestExposeBadDomains(t *testing.T) {
 	f := start(t, nil)
 	f.a.SetReverseProxy(proxy)
 	ctx := context.Background()
-	label63 := strings.Repeat("a", 63)
-	cases := []struct{ domain, want string }{
-		{"", "required"},
-		{"   ", "required"},
-		{"192.0.2.10", "IP address"},
-		{"::1", "IP address"},
-		{"[::1]", "IP address"},
-		{"localhost", "localhost"},
-		{"LOCALHOST.", "localhost"},
-		{strings.Repeat("a", 64) + ".example.com", "at most 63"},
-		{"my_bucket.example.com", "character '_'"},
-		{"s3..example.com", "empty label"},
-		{"-s3.example.com", "hyphen"},
-		{"s3", "full hostname"},
-		{"s3.example.com:9000", "character ':'"},
-		{strings.Join([]string{label63, label63, label63, label63[:62]}, "."), "at most 253"}, // 254 characters
-	}
-	for _, c := range cases {
+	// The rule itself is shared.CheckHostname's, tested in shared; here:
+	// the add-on applies it, binds the error to its field, adds nothing.
+	for _, c := range []struct{ domain, want string }{
+		{"", "required"}, {"192.0.2.10", "IP address"}, {"localhost", "localhost"}, {"s3", "full hostname"},
+	} {
 		_, err := f.a.Expose(ctx, shared.ExposeRequest{Domain: c.domain})
 		require.ErrorIs(t, err, shared.ErrInvalidArgument, "%q", c.domain)
 		require.Contains(t, err.Error(), c.want, "%q", c.domain)
 		require.Equal(t, "domain", shared.AsError(err).Field)
 	}
-	// The trailing dot is the same host as without it.
-	d, err := exposure.CheckDomain("S3.Example.COM.")
-	require.NoError(t, err)
-	require.Equal(t, "s3.example.com", d)
-	d, err = exposure.CheckDomain(strings.Join([]string{label63, label63, label63, label63[:61]}, "."))
-	require.NoError(t, err, "253 characters is allowed")
-	require.Len(t, d, 253)
 	routes, err := proxy.ListRoutes(ctx, shared.ListRoutesRequest{})
 	require.NoError(t, err)
 	require.Empty(t, routes.Routes, "no route added")
-	_ = http.StatusOK
 }

@@ -36,6 +36,9 @@ func (a *Addon) SetBucketRetention(ctx context.Context, req shared.SetBucketRete
 	if err := bucketconfig.CheckRetention(req.Mode, req.Days, "mode", "days"); err != nil {
 		return shared.Bucket{}, err
 	}
+	if err := checkComplianceCaller(ctx, req.Mode); err != nil {
+		return shared.Bucket{}, err
+	}
 	return a.changeSettings(ctx, req.Name, "bucket retention changed", []any{"mode", req.Mode, "days", req.Days},
 		func(svc *services) (bucketconfig.Settings, error) {
 			return svc.config.SetRetention(ctx, req.Name, req.Mode, req.Days)
@@ -57,7 +60,21 @@ func (a *Addon) AddLifecycleRule(ctx context.Context, req shared.AddLifecycleRul
 	if err != nil {
 		return shared.AddLifecycleRuleResponse{}, err
 	}
-	return shared.AddLifecycleRuleResponse{Rule: rule, Bucket: b}, nil
+	res := shared.AddLifecycleRuleResponse{Rule: rule, Bucket: b}
+	if req.AbortMultipartDays > 0 {
+		svc, err := a.conn.services()
+		if err == nil {
+			res.Uploads, err = svc.config.AbortUploadsWithin(ctx, req.AbortMultipartDays)
+		}
+		if err != nil {
+			if rule.ID == "" {
+				return shared.AddLifecycleRuleResponse{}, err
+			}
+			res.Uploads = "The rule was added, but MinIO's stale-upload expiry (how it aborts incomplete uploads) could not be read or set: " + err.Error()
+		}
+		a.log.Info("incomplete uploads expiry checked", "days", req.AbortMultipartDays, "result", res.Uploads, "caller", shared.CallerOf(ctx))
+	}
+	return res, nil
 }
 
 // DeleteLifecycleRule removes one rule by id.

@@ -15,10 +15,12 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"maps"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/lifecycle"
@@ -409,10 +411,17 @@ func (m *Manager) InitRetention(ctx context.Context, bucket string, mode shared.
 }
 
 // AddRule adds a lifecycle rule, keeping every rule the bucket has
-// (whoever set them), and returns it as the page shows it.
+// (whoever set them), and returns it as the page shows it. Its
+// abort_multipart_days part is not a rule (MinIO drops it): see
+// AbortUploadsWithin. A request with nothing else adds no rule (an empty
+// rule is returned).
 func (m *Manager) AddRule(ctx context.Context, req shared.AddLifecycleRuleRequest) (shared.LifecycleRule, Settings, error) {
 	if err := CheckRule(req); err != nil {
 		return shared.LifecycleRule{}, Settings{}, err
+	}
+	if RuleIsEmpty(req) {
+		s, err := m.Read(ctx, req.Name)
+		return shared.LifecycleRule{}, s, err
 	}
 	m.lifecycle.Lock()
 	defer m.lifecycle.Unlock()
@@ -435,6 +444,47 @@ func (m *Manager) AddRule(ctx context.Context, req shared.AddLifecycleRuleReques
 	}
 	s, err := m.reread(ctx, req.Name)
 	return Describe(rule), s, err
+}
+
+// DefaultUploadExpiry is MinIO's stale_uploads_expiry when not set.
+const DefaultUploadExpiry = 24 * time.Hour
+
+// AbortUploadsWithin makes MinIO abort incomplete multipart uploads within
+// days, and says how in a sentence. The pinned MinIO drops
+// AbortIncompleteMultipartUpload from lifecycle rules; instead it aborts
+// every incomplete upload older than its api stale_uploads_expiry (24 h by
+// default, checked every 6 h), on every bucket. So when that expiry is
+// already shorter nothing is set; when it is longer it is lowered, live,
+// for the whole node. Reading and setting MinIO's configuration are
+// encrypted admin calls.
+func (m *Manager) AbortUploadsWithin(ctx context.Context, n int) (string, error) {
+	want := time.Duration(n) * 24 * time.Hour
+	_, kvs, err := m.admin.GetConfigKV(ctx, "api")
+	if err != nil {
+		return "", err
+	}
+	cur := DefaultUploadExpiry
+	for _, kv := range kvs {
+		if v, ok := kv.Values["stale_uploads_expiry"]; ok && v != "" {
+			if d, err := time.ParseDuration(v); err == nil {
+				cur = d
+			}
+		}
+	}
+	if cur <= want {
+		return fmt.Sprintf("Incomplete multipart uploads: MinIO aborts them on every bucket after %s by itself (its stale-upload expiry), within the %s asked; MinIO does not keep this as a rule.", hoursText(cur), days(n)), nil
+	}
+	if _, err := m.admin.SetConfigKV(ctx, fmt.Sprintf("api stale_uploads_expiry=%dh", n*24)); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("Incomplete multipart uploads: MinIO aborts them after its stale-upload expiry, for every bucket; it was %s and is now %s. MinIO does not keep this as a rule.", hoursText(cur), days(n)), nil
+}
+
+func hoursText(d time.Duration) string {
+	if d%(24*time.Hour) == 0 {
+		return days(int(d / (24 * time.Hour)))
+	}
+	return d.String()
 }
 
 // DeleteRule removes one lifecycle rule by id, keeping the others.

@@ -138,3 +138,41 @@ func TestSettingsAgainstMinIO(t *testing.T) {
 		require.False(t, ok, "a bucket not listed is forgotten")
 	})
 }
+
+// TestAbortUploads: MinIO drops AbortIncompleteMultipartUpload from a
+// lifecycle rule; the add-on relies on MinIO's node-wide stale-upload
+// expiry instead, and lowers it when asked for less.
+func TestAbortUploads(t *testing.T) {
+	t.Parallel()
+	m, s3, admin := startManager(t)
+	ctx := context.Background()
+	require.NoError(t, s3.MakeBucket(ctx, "data", minio.MakeBucketOptions{}))
+
+	// What MinIO does with the S3 action: keeps the rule, drops the action.
+	cfg := lifecycle.NewConfiguration()
+	cfg.Rules = []lifecycle.Rule{{ID: "abort", Status: "Enabled", Expiration: lifecycle.Expiration{Days: 9},
+		AbortIncompleteMultipartUpload: lifecycle.AbortIncompleteMultipartUpload{DaysAfterInitiation: 2}}}
+	require.NoError(t, s3.SetBucketLifecycle(ctx, "data", cfg))
+	back, err := s3.GetBucketLifecycle(ctx, "data")
+	require.NoError(t, err)
+	require.Zero(t, back.Rules[0].AbortIncompleteMultipartUpload.DaysAfterInitiation, "the pinned MinIO keeps no abort action")
+
+	msg, err := m.AbortUploadsWithin(ctx, 2)
+	require.NoError(t, err)
+	require.Contains(t, msg, "after 1 day by itself (its stale-upload expiry), within the 2 days asked")
+
+	_, err = admin.SetConfigKV(ctx, "api stale_uploads_expiry=72h")
+	require.NoError(t, err)
+	msg, err = m.AbortUploadsWithin(ctx, 2)
+	require.NoError(t, err)
+	require.Contains(t, msg, "it was 3 days and is now 2 days")
+	_, kvs, err := admin.GetConfigKV(ctx, "api")
+	require.NoError(t, err)
+	require.Equal(t, "48h", kvs[0].Values["stale_uploads_expiry"])
+
+	// A request with only abort days adds no rule.
+	rule, s, err := m.AddRule(ctx, shared.AddLifecycleRuleRequest{Name: "data", AbortMultipartDays: 1})
+	require.NoError(t, err)
+	require.Empty(t, rule.ID)
+	require.Len(t, s.Lifecycle, 1)
+}

@@ -71,7 +71,9 @@ func limitWords(field string) string {
 	return "100 years"
 }
 
-// NewRule is the S3 rule for a checked request, with its id.
+// NewRule is the S3 rule for a checked request, with its id. It has no
+// AbortIncompleteMultipartUpload: MinIO drops that action from a rule
+// (see Manager.AbortUploadsWithin); Empty tells when nothing is left.
 func NewRule(id string, req shared.AddLifecycleRuleRequest) lifecycle.Rule {
 	r := lifecycle.Rule{ID: id, Status: "Enabled", RuleFilter: lifecycle.Filter{Prefix: req.Prefix}}
 	if req.ExpireDays > 0 {
@@ -81,10 +83,13 @@ func NewRule(id string, req shared.AddLifecycleRuleRequest) lifecycle.Rule {
 		r.NoncurrentVersionExpiration.NoncurrentDays = lifecycle.ExpirationDays(req.NoncurrentDays)
 		r.NoncurrentVersionExpiration.NewerNoncurrentVersions = req.KeepNewest
 	}
-	if req.AbortMultipartDays > 0 {
-		r.AbortIncompleteMultipartUpload.DaysAfterInitiation = lifecycle.ExpirationDays(req.AbortMultipartDays)
-	}
 	return r
+}
+
+// RuleIsEmpty says whether a request leaves nothing for a lifecycle rule
+// (only abort_multipart_days, which MinIO applies node-wide).
+func RuleIsEmpty(req shared.AddLifecycleRuleRequest) bool {
+	return req.ExpireDays == 0 && req.NoncurrentDays == 0 && req.KeepNewest == 0
 }
 
 // Describe is a rule as the page shows it: the fields its form knows,

@@ -46,8 +46,14 @@ func TestCheckRule(t *testing.T) {
 func TestNewRuleAndDescribe(t *testing.T) {
 	r := NewRule("quazzar-abc", shared.AddLifecycleRuleRequest{Name: "b", Prefix: "logs/", ExpireDays: 30, NoncurrentDays: 7, KeepNewest: 3, AbortMultipartDays: 2})
 	d := Describe(r)
-	require.Equal(t, shared.LifecycleRule{ID: "quazzar-abc", Enabled: true, Prefix: "logs/", ExpireDays: 30, NoncurrentDays: 7, KeepNewest: 3, AbortMultipartDays: 2,
-		Text: "Objects under logs/ are deleted 30 days after upload. Noncurrent versions under logs/ are deleted 7 days after they become noncurrent, keeping the newest 3. Incomplete multipart uploads under logs/ are aborted 2 days after they start."}, d)
+	require.Equal(t, shared.LifecycleRule{ID: "quazzar-abc", Enabled: true, Prefix: "logs/", ExpireDays: 30, NoncurrentDays: 7, KeepNewest: 3,
+		Text: "Objects under logs/ are deleted 30 days after upload. Noncurrent versions under logs/ are deleted 7 days after they become noncurrent, keeping the newest 3."}, d,
+		"no abort action in the rule: MinIO drops it")
+	require.True(t, RuleIsEmpty(shared.AddLifecycleRuleRequest{AbortMultipartDays: 2}))
+	require.False(t, RuleIsEmpty(shared.AddLifecycleRuleRequest{KeepNewest: 1}))
+	// A rule read back from MinIO never has one, but one is described.
+	abort := Describe(lifecycle.Rule{ID: "x", Status: "Enabled", AbortIncompleteMultipartUpload: lifecycle.AbortIncompleteMultipartUpload{DaysAfterInitiation: 2}})
+	require.Equal(t, "Incomplete multipart uploads are aborted 2 days after they start.", abort.Text)
 
 	for _, c := range []struct {
 		name  string

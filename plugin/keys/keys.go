@@ -288,14 +288,16 @@ func (m *Manager) Refresh(ctx context.Context) error {
 
 // Run refreshes the list at once, then every interval() until ctx ends,
 // so that keys made or revoked elsewhere (console, mc) show within one
-// interval. A failed refresh keeps the previous list (its AsOf says how
-// old it is) and is tried again next interval.
+// interval (see refreshWait for when it waits longer). A failed refresh
+// keeps the previous list (its AsOf says how old it is) and is tried
+// again next interval.
 func (m *Manager) Run(ctx context.Context, interval func() time.Duration, log hclog.Logger) {
 	for {
+		began := time.Now()
 		if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("access key list refresh failed; listing the last one read", "error", err)
 		}
-		t := time.NewTimer(interval())
+		t := time.NewTimer(refreshWait(interval(), time.Since(began)))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -304,6 +306,20 @@ func (m *Manager) Run(ctx context.Context, interval func() time.Duration, log hc
 		}
 	}
 }
+
+// refreshWait is the wait before the next refresh: the interval, but at
+// least refreshShare times what the last refresh took, so that refreshing
+// takes at most a tenth of the time. A refresh is an encrypted admin call
+// (an argon2id derivation of 64 MiB on each side): at the default 30 s
+// interval it takes a few hundred milliseconds and the interval holds; a
+// short interval (1 s in tests) on a busy machine would otherwise keep a
+// core busy.
+func refreshWait(interval, took time.Duration) time.Duration {
+	return max(interval, refreshShare*took)
+}
+
+// refreshShare bounds the time spent refreshing, see refreshWait.
+const refreshShare = 9
 
 // refreshLocked reads the list; the caller holds refreshMu.
 func (m *Manager) refreshLocked(ctx context.Context) error {

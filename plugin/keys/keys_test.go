@@ -29,11 +29,19 @@ type env struct {
 func setup(t *testing.T) env {
 	t.Helper()
 	srv := miniotest.Start(t)
-	admin, err := minioadmin.New(minioadmin.Config{Endpoint: srv.Address, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region})
-	require.NoError(t, err)
-	m, err := New(admin, t.TempDir())
+	m, err := New(rootAdmin(t, srv), t.TempDir())
 	require.NoError(t, err)
 	return env{m: m, srv: srv, root: client(t, srv, srv.AccessKey, srv.SecretKey)}
+}
+
+// rootAdmin is an admin client of srv with its root credentials: the
+// manager's, or another tool's (mc, the console) in tests of changes made
+// behind the manager's back.
+func rootAdmin(t *testing.T, srv *miniotest.Server) *minioadmin.Client {
+	t.Helper()
+	admin, err := minioadmin.New(minioadmin.Config{Endpoint: srv.Address, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region})
+	require.NoError(t, err)
+	return admin
 }
 
 func client(t *testing.T, srv *miniotest.Server, ak, sk string) *minio.Client {
@@ -259,8 +267,7 @@ func TestRestartKeepsPolicies(t *testing.T) {
 		_, err := e.m.Create(ctx, shared.CreateKeyRequest{Name: fmt.Sprintf("k%d", i), Policy: ReadOnlyPolicy("photos")})
 		require.NoError(t, err)
 	}
-	admin, err := minioadmin.New(minioadmin.Config{Endpoint: e.srv.Address, AccessKey: e.srv.AccessKey, SecretKey: e.srv.SecretKey})
-	require.NoError(t, err)
+	admin := rootAdmin(t, e.srv)
 	restarted, err := New(admin, filepath.Dir(e.m.metaPath))
 	require.NoError(t, err)
 	keys := list(t, restarted)

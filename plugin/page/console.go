@@ -22,7 +22,7 @@ const (
 	// ComplianceWarning names the consequence of compliance mode.
 	ComplianceWarning = "Compliance mode: nobody, not even root, can delete these objects or shorten their retention before the date — not this page, not MinIO's root user, not an administrator key."
 	ComplianceConfirm = ComplianceWarning + " Go on?"
-	GovernanceHelp    = "Governance mode: normal keys cannot delete a locked version before its date; the root user and administrator keys can, with the bypass header."
+	GovernanceHelp    = "Governance mode: a key with a tight policy cannot delete a locked version before its date; the root user, administrator keys and keys with full S3 access (the default of a key made without a policy) can, with the bypass header. Against ransomware, use compliance or give apps keys with a policy."
 	QuotaHelp         = "A size such as 500MiB, 10GiB or 2TiB; 0 removes the quota. MinIO checks writes against its scanner's figures, so a bucket may pass its quota by what is written within about one scan cycle before uploads are refused with MinIO's quota error."
 	// DiskFullText says what happens when a drive is full.
 	DiskFullText = "When it is full, MinIO refuses every write (uploads, new versions) while reads keep working. Creating buckets and keys still works. Free space — delete objects, add lifecycle rules, lower quotas — or give MinIO a bigger drive."
@@ -281,7 +281,7 @@ func lockCell(b shared.Bucket) shared.Cell {
 	case b.Retention != nil && b.Retention.Mode == shared.RetentionCompliance:
 		return shared.Cell{Text: fmt.Sprintf("compliance, %s", daysText(b.Retention.Days)), Hint: "nobody, not even root, can delete a version before its date"}
 	case b.Retention != nil:
-		return shared.Cell{Text: fmt.Sprintf("governance, %s", daysText(b.Retention.Days)), Hint: "root and administrator keys can still delete"}
+		return shared.Cell{Text: fmt.Sprintf("governance, %s", daysText(b.Retention.Days)), Hint: "keys with full S3 access can still delete, with the bypass header"}
 	case b.ObjectLock:
 		return shared.Cell{Text: "on", Hint: "no default retention"}
 	}
