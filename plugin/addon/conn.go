@@ -519,6 +519,7 @@ func (c *conn) shutdown(ctx context.Context, stop bool) error {
 	c.gen++
 	c.mu.Unlock()
 	if svc != nil {
+		svc.cancel() // no background loop acts while MinIO is let go
 		if !stop {
 			c.stopTracking(ctx, svc)
 		}

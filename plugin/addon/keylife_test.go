@@ -233,11 +233,12 @@ func TestKeyRotationSurvivesRestart(t *testing.T) {
 
 	// A rotation whose deadline passes while the add-on is away: the next
 	// add-on process revokes the old key when it comes back.
-	second, err := f.a.RotateKey(ctx, shared.RotateKeyRequest{AccessKey: r.AccessKey, OverlapSeconds: 10})
+	second, err := f.a.RotateKey(ctx, shared.RotateKeyRequest{AccessKey: r.AccessKey, OverlapSeconds: 30})
 	require.NoError(t, err)
 	_, err = f.a.Shutdown(ctx, shared.ShutdownRequest{StopServices: false})
 	require.NoError(t, err)
-	time.Sleep(11 * time.Second) // past the deadline, add-on away
+	require.True(t, time.Now().Before(second.Old.Rotation.Deadline), "the add-on stopped within the overlap (busy machine? the overlap is 30 s)")
+	time.Sleep(time.Until(second.Old.Rotation.Deadline) + time.Second) // past the deadline, add-on away
 	require.NoError(t, works(f.keyClient(t, r.AccessKey, r.SecretKey)), "nothing revokes it while the add-on is away")
 	logs := &testkit.Buffer{}
 	next := New(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
