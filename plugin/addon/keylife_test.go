@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -235,6 +236,8 @@ func TestKeyRotationSurvivesRestart(t *testing.T) {
 	// add-on process revokes the old key when it comes back.
 	second, err := f.a.RotateKey(ctx, shared.RotateKeyRequest{AccessKey: r.AccessKey, OverlapSeconds: 30})
 	require.NoError(t, err)
+	minioPID := f.a.conn.sup.Status().PID
+	t.Cleanup(func() { killIfMinIO(minioPID) }) // should the test stop before the next add-on adopts it
 	_, err = f.a.Shutdown(ctx, shared.ShutdownRequest{StopServices: false})
 	require.NoError(t, err)
 	require.True(t, time.Now().Before(second.Old.Rotation.Deadline), "the add-on stopped within the overlap (busy machine? the overlap is 30 s)")
@@ -328,6 +331,17 @@ func TestAuditFlood(t *testing.T) {
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		assert.GreaterOrEqual(c, keyOf(t, f, k.Key.AccessKey).Requests24h, uint64(100+1), "the known key's flood events and its real PUTs are counted")
 	}, 60*time.Second, 200*time.Millisecond)
+}
+
+// killIfMinIO kills a MinIO the test left running (it runs in its own
+// session), after checking the pid is still a MinIO.
+func killIfMinIO(pid int) {
+	if pid <= 0 {
+		return
+	}
+	if cmd, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid)); err == nil && strings.Contains(string(cmd), "minio") {
+		_ = syscall.Kill(pid, syscall.SIGKILL)
+	}
 }
 
 // auditToken reads the endpoint's token from the config line the add-on
