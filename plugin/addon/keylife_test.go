@@ -46,19 +46,6 @@ func awsAs(t *testing.T, f *fixture, ak, sk string, args ...string) (string, err
 	return string(out), err
 }
 
-func keyOf(t *testing.T, f *fixture, ak string) shared.Key {
-	t.Helper()
-	list, err := f.a.ListKeys(context.Background(), shared.ListKeysRequest{})
-	require.NoError(t, err)
-	for _, k := range list.Keys {
-		if k.AccessKey == ak {
-			return k
-		}
-	}
-	t.Fatalf("key %s not listed", ak)
-	return shared.Key{}
-}
-
 // lastUsedCell is the key's "last used" cell on the page.
 func lastUsedCell(t *testing.T, f *fixture, ak string) shared.Cell {
 	t.Helper()
@@ -106,7 +93,7 @@ func TestKeyLastUseDisableEnable(t *testing.T) {
 	}, 60*time.Second, 100*time.Millisecond)
 	t.Logf("\"last used\" on the page %s after the AWS CLI exited (%s after it started; the issue asks for within 5 s)",
 		seen.Round(10*time.Millisecond), (seen + done.Sub(began)).Round(10*time.Millisecond))
-	k := keyOf(t, f, used.Key.AccessKey)
+	k := keyNamed(t, f, used.Key.AccessKey)
 	require.Equal(t, "PutObject", k.LastOperation)
 	require.Equal(t, "127.0.0.1", k.LastSource)
 	require.EqualValues(t, 1, k.Requests24h)
@@ -123,13 +110,13 @@ func TestKeyLastUseDisableEnable(t *testing.T) {
 	require.Error(t, err, "a disabled key is refused: %s", out)
 	require.Contains(t, out, "Your account is disabled", "MinIO answers 403 InvalidAccessKeyId")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		k := keyOf(t, f, used.Key.AccessKey)
+		k := keyNamed(t, f, used.Key.AccessKey)
 		assert.EqualValues(c, 1, k.Errors24h, "the refusal is counted")
 		assert.Equal(c, lastUse, k.LastUsed, "the refusal is not a use")
 		assert.EqualValues(c, 1, k.Requests24h)
 	}, 60*time.Second, 100*time.Millisecond)
-	require.Equal(t, shared.KeyOff, keyOf(t, f, used.Key.AccessKey).Status)
-	require.Equal(t, shared.PolicyAllBuckets, keyOf(t, f, used.Key.AccessKey).PolicyKind, "the policy survived the status change")
+	require.Equal(t, shared.KeyOff, keyNamed(t, f, used.Key.AccessKey).Status)
+	require.Equal(t, shared.PolicyAllBuckets, keyNamed(t, f, used.Key.AccessKey).PolicyKind, "the policy survived the status change")
 
 	// Enable: the same secret works again, with its policy.
 	_, err = f.a.SetKeyStatus(ctx, shared.SetKeyStatusRequest{AccessKey: used.Key.AccessKey, Enabled: true})
@@ -140,7 +127,7 @@ func TestKeyLastUseDisableEnable(t *testing.T) {
 	out, err = mcAs(t, f, used.Key.AccessKey, used.SecretKey, "admin", "info", "node")
 	require.Error(t, err, "still no admin API after enabling: %s", out)
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		assert.Equal(c, "ListObjectsV2", keyOf(t, f, used.Key.AccessKey).LastOperation)
+		assert.Equal(c, "ListObjectsV2", keyNamed(t, f, used.Key.AccessKey).LastOperation)
 	}, 60*time.Second, 100*time.Millisecond)
 }
 
@@ -167,7 +154,7 @@ func TestKeyEditPolicyToReadOnly(t *testing.T) {
 	require.Contains(t, out, "AccessDenied")
 	out, err = awsAs(t, f, k.Key.AccessKey, k.SecretKey, "s3", "cp", "s3://photos/a.txt", filepath.Join(t.TempDir(), "back.txt"))
 	require.NoError(t, err, "GET works with the same secret: %s", out)
-	got := keyOf(t, f, k.Key.AccessKey)
+	got := keyNamed(t, f, k.Key.AccessKey)
 	require.Equal(t, shared.PolicyCustom, got.PolicyKind)
 	require.JSONEq(t, keys.ReadOnlyPolicy("photos"), got.Policy)
 	require.Equal(t, "read only now", got.Description)
@@ -176,14 +163,14 @@ func TestKeyEditPolicyToReadOnly(t *testing.T) {
 	// an update without one).
 	r = act(t, f.a, page.ActionUpdateKey, map[string]any{"access_key": k.Key.AccessKey, "expiry": "30d"})
 	require.True(t, r.OK, r.Message)
-	exp := keyOf(t, f, k.Key.AccessKey).Expiry
+	exp := keyNamed(t, f, k.Key.AccessKey).Expiry
 	require.WithinDuration(t, time.Now().Add(30*24*time.Hour), exp, time.Hour)
 	require.NoError(t, f.mustRefreshKeys(ctx))
-	require.True(t, keyOf(t, f, k.Key.AccessKey).Expiry.Equal(exp), "MinIO has the expiry")
+	require.True(t, keyNamed(t, f, k.Key.AccessKey).Expiry.Equal(exp), "MinIO has the expiry")
 	r = act(t, f.a, page.ActionUpdateKey, map[string]any{"access_key": k.Key.AccessKey, "expiry": "never"})
 	require.True(t, r.OK, r.Message)
 	require.NoError(t, f.mustRefreshKeys(ctx))
-	got = keyOf(t, f, k.Key.AccessKey)
+	got = keyNamed(t, f, k.Key.AccessKey)
 	require.True(t, got.Expiry.IsZero(), "MinIO removed the expiry: %s", got.Expiry)
 	require.JSONEq(t, keys.ReadOnlyPolicy("photos"), got.Policy, "the policy survived the expiry changes")
 	out, err = awsAs(t, f, k.Key.AccessKey, k.SecretKey, "s3", "cp", local, "s3://photos/c.txt")
@@ -210,13 +197,13 @@ func TestKeyRotationSurvivesRestart(t *testing.T) {
 	require.NotEmpty(t, r.SecretKey)
 	require.NotEqual(t, old.Key.AccessKey, r.AccessKey)
 	require.NotNil(t, r.Modal)
-	nu := keyOf(t, f, r.AccessKey)
+	nu := keyNamed(t, f, r.AccessKey)
 	require.Equal(t, "app", nu.Name)
 	require.Equal(t, "the app", nu.Description)
 	require.JSONEq(t, policy, nu.Policy)
 	require.Equal(t, shared.KeyRotating, nu.Status)
 	require.Equal(t, shared.RotationNew, nu.Rotation.Role)
-	o := keyOf(t, f, old.Key.AccessKey)
+	o := keyNamed(t, f, old.Key.AccessKey)
 	require.Equal(t, shared.KeyRotating, o.Status)
 	require.Equal(t, r.AccessKey, o.Rotation.Peer)
 	// Both work during the overlap.
@@ -230,7 +217,7 @@ func TestKeyRotationSurvivesRestart(t *testing.T) {
 		assert.Error(c, works(f.keyClient(t, old.Key.AccessKey, old.SecretKey)))
 	}, 90*time.Second, 500*time.Millisecond)
 	require.NoError(t, works(f.keyClient(t, r.AccessKey, r.SecretKey)))
-	require.Equal(t, shared.KeyOn, keyOf(t, f, r.AccessKey).Status, "no longer rotating")
+	require.Equal(t, shared.KeyOn, keyNamed(t, f, r.AccessKey).Status, "no longer rotating")
 
 	// A rotation whose deadline passes while the add-on is away: the next
 	// add-on process revokes the old key when it comes back.
@@ -329,7 +316,7 @@ func TestAuditFlood(t *testing.T) {
 	require.LessOrEqual(t, st.Keys, 10000+10, "the table stays at its bound")
 	require.Less(t, grew, int64(32<<20), "the heap grows by a bounded amount")
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
-		assert.GreaterOrEqual(c, keyOf(t, f, k.Key.AccessKey).Requests24h, uint64(100+1), "the known key's flood events and its real PUTs are counted")
+		assert.GreaterOrEqual(c, keyNamed(t, f, k.Key.AccessKey).Requests24h, uint64(100+1), "the known key's flood events and its real PUTs are counted")
 	}, 60*time.Second, 200*time.Millisecond)
 }
 
@@ -363,7 +350,7 @@ func TestKeyActionsBadInput(t *testing.T) {
 	ctx := context.Background()
 	k, err := f.a.CreateKey(ctx, shared.CreateKeyRequest{Name: "app", Description: "d"})
 	require.NoError(t, err)
-	before := keyOf(t, f, k.Key.AccessKey)
+	before := keyNamed(t, f, k.Key.AccessKey)
 	ak := k.Key.AccessKey
 	cases := []struct {
 		action string
@@ -462,7 +449,7 @@ func TestPluginsKeysAndHoldings(t *testing.T) {
 	rot, err := f.a.RotateKey(agent, shared.RotateKeyRequest{AccessKey: mine.Key.AccessKey})
 	require.NoError(t, err, "its own key")
 	require.Equal(t, "backup-agent", rot.Key.Owner, "the new half keeps the owner")
-	require.Equal(t, shared.KeyOn, keyOf(t, f, owners.Key.AccessKey).Status)
+	require.Equal(t, shared.KeyOn, keyNamed(t, f, owners.Key.AccessKey).Status)
 
 	// Revoked and deleted: no longer owned.
 	_, err = f.a.RevokeKey(host, shared.RevokeKeyRequest{AccessKey: mine.Key.AccessKey, AlsoRevoke: []string{rot.Key.AccessKey}})

@@ -401,13 +401,6 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format("2006-01-02 15:04 UTC")
 }
 
-func formatExpiry(t time.Time) string {
-	if t.IsZero() || t.Year() >= 9999 {
-		return "never"
-	}
-	return formatTime(t)
-}
-
 func input(v map[string]any) json.RawMessage {
 	b, _ := json.Marshal(v)
 	return b
