@@ -11,6 +11,8 @@
 package auditlog
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/json"
@@ -19,6 +21,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -153,57 +156,303 @@ func fromLoopback(remote string) bool {
 }
 
 // entry is the part of MinIO's audit entry the add-on reads; the rest
-// (request and response headers, claims, tags) is skipped by the decoder
+// (request and response headers, claims, tags) is skipped by the scanner
 // and never kept.
 type entry struct {
-	Time time.Time `json:"time"`
-	API  struct {
-		Name       string `json:"name"`
-		StatusCode int    `json:"statusCode"`
-		RX         int64  `json:"rx"`
-		TX         int64  `json:"tx"`
-	} `json:"api"`
-	RemoteHost string `json:"remotehost"`
-	AccessKey  string `json:"accessKey"`
-	ReqHeader  struct {
-		Authorization string `json:"Authorization"`
-	} `json:"requestHeader"`
-	ReqQuery struct {
-		Credential     string `json:"X-Amz-Credential"`
-		AWSAccessKeyID string `json:"AWSAccessKeyId"`
-	} `json:"requestQuery"`
+	Time                               time.Time
+	Name                               string
+	StatusCode                         int
+	RX, TX                             int64
+	RemoteHost, AccessKey              string
+	Authorization, Credential, V2Query string
 }
 
-// Decode reads a batch of entries (JSON values one after another, as
-// MinIO writes them, one a line) into events. It stops at the first value
-// that is not an entry and returns what it read before it.
+// maxLine bounds one entry as read (MinIO's entries are a few kilobytes).
+const maxLine = 1 << 20
+
+// Decode reads a batch of entries (one JSON object a line, as MinIO's
+// target writes them) into events. It stops at the first line that is not
+// an entry and returns what it read before it.
+//
+// It does not decode whole entries: it walks each object's top level and
+// reads only the fields it needs, skipping the others (most of an entry is
+// request and response headers) without building them, several times
+// faster than encoding/json on MinIO's entries (BenchmarkDecode).
 func Decode(body io.Reader) ([]lastused.Event, error) {
-	dec := json.NewDecoder(body)
+	r := bufio.NewReaderSize(body, 64<<10)
 	var out []lastused.Event
 	for {
-		var e entry
-		err := dec.Decode(&e)
+		line, err := r.ReadSlice('\n')
+		if errors.Is(err, bufio.ErrBufferFull) {
+			line, err = readLong(r, line)
+		}
+		if t := bytes.TrimSpace(line); len(t) > 0 {
+			e, perr := parseEntry(t)
+			if perr != nil {
+				return out, perr
+			}
+			out = append(out, e.event())
+		}
 		if errors.Is(err, io.EOF) {
 			return out, nil
 		}
 		if err != nil {
 			return out, err
 		}
-		ev := lastused.Event{
-			AccessKey: e.AccessKey, Authenticated: e.AccessKey != "", Time: e.Time,
-			Operation: e.API.Name, Source: e.RemoteHost, Status: e.API.StatusCode,
-		}
-		if e.API.RX > 0 {
-			ev.Bytes += e.API.RX
-		}
-		if e.API.TX > 0 {
-			ev.Bytes += e.API.TX
-		}
-		if ev.AccessKey == "" {
-			ev.AccessKey = claimedKey(e.ReqHeader.Authorization, e.ReqQuery.Credential, e.ReqQuery.AWSAccessKeyID)
-		}
-		out = append(out, ev)
 	}
+}
+
+// readLong reads the rest of a line longer than the reader's buffer, up
+// to maxLine.
+func readLong(r *bufio.Reader, first []byte) ([]byte, error) {
+	line := append([]byte(nil), first...)
+	for {
+		more, err := r.ReadSlice('\n')
+		line = append(line, more...)
+		if len(line) > maxLine {
+			return nil, fmt.Errorf("an audit entry is longer than %d bytes", maxLine)
+		}
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
+	}
+}
+
+func (e entry) event() lastused.Event {
+	ev := lastused.Event{
+		AccessKey: e.AccessKey, Authenticated: e.AccessKey != "", Time: e.Time,
+		Operation: e.Name, Source: e.RemoteHost, Status: e.StatusCode,
+	}
+	if e.RX > 0 {
+		ev.Bytes += e.RX
+	}
+	if e.TX > 0 {
+		ev.Bytes += e.TX
+	}
+	if ev.AccessKey == "" {
+		ev.AccessKey = claimedKey(e.Authorization, e.Credential, e.V2Query)
+	}
+	return ev
+}
+
+// parseEntry reads the fields of one entry.
+func parseEntry(b []byte) (entry, error) {
+	var e entry
+	if len(b) == 0 || b[0] != '{' {
+		return entry{}, errors.New("not an audit entry: not a JSON object")
+	}
+	sc := scanner{b: b}
+	err := sc.object(func(key []byte) error {
+		switch string(key) {
+		case `"time"`:
+			v, err := sc.str()
+			if err == nil {
+				e.Time, _ = time.Parse(time.RFC3339Nano, v)
+			}
+			return err
+		case `"remotehost"`:
+			return sc.strTo(&e.RemoteHost)
+		case `"accessKey"`:
+			return sc.strTo(&e.AccessKey)
+		case `"api"`:
+			return sc.object(func(key []byte) error {
+				switch string(key) {
+				case `"name"`:
+					return sc.strTo(&e.Name)
+				case `"statusCode"`:
+					n, err := sc.num()
+					e.StatusCode = int(n)
+					return err
+				case `"rx"`:
+					return sc.numTo(&e.RX)
+				case `"tx"`:
+					return sc.numTo(&e.TX)
+				}
+				return sc.skip()
+			})
+		case `"requestHeader"`:
+			return sc.object(func(key []byte) error {
+				if string(key) == `"Authorization"` {
+					return sc.strTo(&e.Authorization)
+				}
+				return sc.skip()
+			})
+		case `"requestQuery"`:
+			return sc.object(func(key []byte) error {
+				switch string(key) {
+				case `"X-Amz-Credential"`:
+					return sc.strTo(&e.Credential)
+				case `"AWSAccessKeyId"`:
+					return sc.strTo(&e.V2Query)
+				}
+				return sc.skip()
+			})
+		}
+		return sc.skip()
+	})
+	if err == nil {
+		sc.ws()
+		if sc.i != len(sc.b) {
+			err = errors.New("more than one JSON value on a line")
+		}
+	}
+	if err != nil {
+		return entry{}, fmt.Errorf("not an audit entry: %w", err)
+	}
+	return e, nil
+}
+
+// scanner walks one JSON value in b; it checks the structure it walks
+// (strings, nesting) and leaves the values it skips unchecked.
+type scanner struct {
+	b []byte
+	i int
+}
+
+var errSyntax = errors.New("malformed JSON")
+
+func (s *scanner) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\r' || s.b[s.i] == '\n') {
+		s.i++
+	}
+}
+
+// object calls field for each key of the object at s, positioned on its
+// value; field must consume the value.
+func (s *scanner) object(field func(key []byte) error) error {
+	s.ws()
+	if s.i >= len(s.b) || s.b[s.i] != '{' {
+		return s.skip() // not an object (null): nothing to read in it
+	}
+	s.i++
+	for first := true; ; first = false {
+		s.ws()
+		if s.i < len(s.b) && s.b[s.i] == '}' {
+			s.i++
+			return nil
+		}
+		if !first {
+			if s.i >= len(s.b) || s.b[s.i] != ',' {
+				return errSyntax
+			}
+			s.i++
+			s.ws()
+		}
+		key, err := s.rawString()
+		if err != nil {
+			return err
+		}
+		s.ws()
+		if s.i >= len(s.b) || s.b[s.i] != ':' {
+			return errSyntax
+		}
+		s.i++
+		s.ws()
+		if err := field(key); err != nil {
+			return err
+		}
+	}
+}
+
+// rawString returns the string token at s, quotes included.
+func (s *scanner) rawString() ([]byte, error) {
+	if s.i >= len(s.b) || s.b[s.i] != '"' {
+		return nil, errSyntax
+	}
+	start := s.i
+	for s.i++; s.i < len(s.b); s.i++ {
+		switch s.b[s.i] {
+		case '\\':
+			s.i++
+		case '"':
+			s.i++
+			return s.b[start:s.i], nil
+		}
+	}
+	return nil, errSyntax
+}
+
+// str reads a string value (null reads as "").
+func (s *scanner) str() (string, error) {
+	if s.i < len(s.b) && s.b[s.i] != '"' {
+		return "", s.skip()
+	}
+	raw, err := s.rawString()
+	if err != nil {
+		return "", err
+	}
+	if bytes.IndexByte(raw, '\\') < 0 {
+		return string(raw[1 : len(raw)-1]), nil
+	}
+	var v string
+	err = json.Unmarshal(raw, &v)
+	return v, err
+}
+
+func (s *scanner) strTo(dst *string) error {
+	v, err := s.str()
+	*dst = v
+	return err
+}
+
+// num reads a whole number (anything else reads as 0).
+func (s *scanner) num() (int64, error) {
+	start := s.i
+	if err := s.skip(); err != nil {
+		return 0, err
+	}
+	n, _ := strconv.ParseInt(string(s.b[start:s.i]), 10, 64)
+	return n, nil
+}
+
+func (s *scanner) numTo(dst *int64) error {
+	n, err := s.num()
+	*dst = n
+	return err
+}
+
+// skip passes over one value of any kind.
+func (s *scanner) skip() error {
+	if s.i >= len(s.b) {
+		return errSyntax
+	}
+	switch s.b[s.i] {
+	case '"':
+		_, err := s.rawString()
+		return err
+	case '{', '[':
+		depth := 0
+		for ; s.i < len(s.b); s.i++ {
+			switch s.b[s.i] {
+			case '"':
+				if _, err := s.rawString(); err != nil {
+					return err
+				}
+				s.i-- // the loop steps past the closing quote
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+				if depth == 0 {
+					s.i++
+					return nil
+				}
+			}
+		}
+		return errSyntax
+	}
+	start := s.i
+scalar:
+	for ; s.i < len(s.b); s.i++ {
+		switch s.b[s.i] {
+		case ',', '}', ']', ' ', '\t', '\r', '\n':
+			break scalar
+		}
+	}
+	if s.i == start {
+		return errSyntax
+	}
+	return nil
 }
 
 // claimedKey is the access key a request names in its signature: MinIO's
