@@ -9,17 +9,19 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/host-sdk/addons"
+	"github.com/quazzar/object-storage/internal/browsertest"
 	"github.com/quazzar/object-storage/shared"
 )
 
 // TestUninstallReleasesWhatAPluginMade: the backup agent's key shows its
 // owner and its last use; uninstalling the agent offers its key and bucket
-// in the same dialog; accepting revokes its key and leaves the other keys
-// (and, unticked, its bucket) alone.
+// in the same dialog (headless Chromium); accepting revokes its key and
+// leaves the other keys (and, unticked, its bucket) alone.
 func TestUninstallReleasesWhatAPluginMade(t *testing.T) {
 	t.Parallel()
 	plugins := t.TempDir()
@@ -104,11 +106,21 @@ func TestUninstallReleasesWhatAPluginMade(t *testing.T) {
 	require.Equal(t, "delete_buckets", dialog.Choices[1].Field)
 	require.False(t, dialog.Choices[1].Checked)
 
-	// Accept with the defaults: revoke its key, keep its bucket.
-	res := postJSON("/api/plugins/"+addons.PageID+"/actions/"+addons.ActionUninstall,
-		map[string]any{"id": "backup-agent", "revoke_keys": true, "delete_buckets": false})
-	require.True(t, res.OK, res.Message)
-	require.Contains(t, res.Message, "revoked its keys "+agentKey+" on "+addonID)
+	// In the browser: the dialog shows the holdings with their
+	// checkboxes; accept with the defaults: revoke its key, keep its
+	// bucket.
+	ctx := browsertest.NewContext(t)
+	row := `tr[data-row-id="backup-agent"]`
+	uiDo(t, ctx, chromedp.Navigate(h.URL+addons.PageRoute), chromedp.WaitVisible(chromedp.CSS(`body[data-panel-ready="true"] `+row)))
+	uiDo(t, ctx, uiClickText(row+` button[data-row-action]`, "Uninstall"), chromedp.WaitVisible(chromedp.CSS(`[data-confirm-ok]`)))
+	require.Contains(t, uiText(t, ctx, ".modal-confirm"), "it made access key "+agentKey+" (backup-agent) and bucket backups")
+	ticked, err := chromedp.Run(ctx, chromedp.Evaluate[[]bool](
+		`[...document.querySelectorAll('.modal-confirm input[data-choice]')].map(b => b.checked)`))
+	require.NoError(t, err)
+	require.Equal(t, []bool{true, false}, ticked, "revoke its keys ticked, delete its buckets not")
+	uiDo(t, ctx, chromedp.Click(chromedp.CSS(`[data-confirm-ok]`)))
+	uiWaitText(t, ctx, "body", "revoked its keys "+agentKey+" on "+addonID)
+	require.Empty(t, browsertest.Exceptions(ctx), "no script errors")
 	_, still := h.addons(t)["backup-agent"]
 	require.False(t, still, "the agent is uninstalled")
 	st, ok := h.state(t)
