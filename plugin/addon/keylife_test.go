@@ -86,14 +86,16 @@ func TestKeyLastUseDisableEnable(t *testing.T) {
 	require.NoError(t, err, out)
 	done := time.Now()
 	var seen time.Duration
+	var seenAt time.Time
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
 		cell := lastUsedCell(t, f, used.Key.AccessKey)
+		seenAt = time.Now()
 		assert.True(c, strings.HasPrefix(cell.Text, "last used just now (PutObject from 127.0.0.1)"), cell.Text)
 		seen = time.Since(done)
-	}, 60*time.Second, 100*time.Millisecond)
-	t.Logf("\"last used\" on the page %s after the AWS CLI exited (%s after it started; the issue asks for within 5 s)",
-		seen.Round(10*time.Millisecond), (seen + done.Sub(began)).Round(10*time.Millisecond))
+	}, 60*time.Second, 50*time.Millisecond)
 	k := keyNamed(t, f, used.Key.AccessKey)
+	t.Logf("\"last used\" on the page %s after MinIO answered the PUT (its audit entry's time), %s after the AWS CLI exited, %s after it started (the issue asks for within 5 s)",
+		seenAt.Sub(k.LastUsed).Round(10*time.Millisecond), seen.Round(10*time.Millisecond), (seen + done.Sub(began)).Round(10*time.Millisecond))
 	require.Equal(t, "PutObject", k.LastOperation)
 	require.Equal(t, "127.0.0.1", k.LastSource)
 	require.EqualValues(t, 1, k.Requests24h)
