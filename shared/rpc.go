@@ -222,6 +222,18 @@ func (c *PluginClient) CreateKey(ctx context.Context, req CreateKeyRequest) (Cre
 func (c *PluginClient) RevokeKey(ctx context.Context, req RevokeKeyRequest) (RevokeKeyResponse, error) {
 	return call[RevokeKeyRequest, RevokeKeyResponse](ctx, c, "RevokeKey", req)
 }
+func (c *PluginClient) UpdateKey(ctx context.Context, req UpdateKeyRequest) (Key, error) {
+	return call[UpdateKeyRequest, Key](ctx, c, "UpdateKey", req)
+}
+func (c *PluginClient) SetKeyStatus(ctx context.Context, req SetKeyStatusRequest) (Key, error) {
+	return call[SetKeyStatusRequest, Key](ctx, c, "SetKeyStatus", req)
+}
+func (c *PluginClient) RotateKey(ctx context.Context, req RotateKeyRequest) (RotateKeyResponse, error) {
+	return call[RotateKeyRequest, RotateKeyResponse](ctx, c, "RotateKey", req)
+}
+func (c *PluginClient) Owned(ctx context.Context, req OwnedRequest) (OwnedResponse, error) {
+	return call[OwnedRequest, OwnedResponse](ctx, c, "Owned", req)
+}
 func (c *PluginClient) Expose(ctx context.Context, req ExposeRequest) (Endpoint, error) {
 	return call[ExposeRequest, Endpoint](ctx, c, "Expose", req)
 }
@@ -360,6 +372,16 @@ func (s *PluginServer) CreateKey(a Args, r *Reply) error {
 func (s *PluginServer) RevokeKey(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.RevokeKey)
 }
+func (s *PluginServer) UpdateKey(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.UpdateKey)
+}
+func (s *PluginServer) SetKeyStatus(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.SetKeyStatus)
+}
+func (s *PluginServer) RotateKey(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.RotateKey)
+}
+func (s *PluginServer) Owned(a Args, r *Reply) error  { return serve(s, a, r, StorageModule.Owned) }
 func (s *PluginServer) Expose(a Args, r *Reply) error { return serve(s, a, r, StorageModule.Expose) }
 func (s *PluginServer) Unexpose(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.Unexpose)

@@ -117,6 +117,18 @@ func (f *fake) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (shar
 func (f *fake) RevokeKey(ctx context.Context, req shared.RevokeKeyRequest) (shared.RevokeKeyResponse, error) {
 	return respond[shared.RevokeKeyResponse](ctx, f, "RevokeKey", req)
 }
+func (f *fake) UpdateKey(ctx context.Context, req shared.UpdateKeyRequest) (shared.Key, error) {
+	return respond[shared.Key](ctx, f, "UpdateKey", req)
+}
+func (f *fake) SetKeyStatus(ctx context.Context, req shared.SetKeyStatusRequest) (shared.Key, error) {
+	return respond[shared.Key](ctx, f, "SetKeyStatus", req)
+}
+func (f *fake) RotateKey(ctx context.Context, req shared.RotateKeyRequest) (shared.RotateKeyResponse, error) {
+	return respond[shared.RotateKeyResponse](ctx, f, "RotateKey", req)
+}
+func (f *fake) Owned(ctx context.Context, req shared.OwnedRequest) (shared.OwnedResponse, error) {
+	return respond[shared.OwnedResponse](ctx, f, "Owned", req)
+}
 func (f *fake) Expose(ctx context.Context, req shared.ExposeRequest) (shared.Endpoint, error) {
 	return respond[shared.Endpoint](ctx, f, "Expose", req)
 }
@@ -175,6 +187,8 @@ var when = time.Date(2026, 11, 29, 10, 30, 0, 0, time.UTC)
 var replicationFixture = shared.Replication{Target: "https://s3.friend.example/photos-copy", State: shared.ReplicationLagging, StateText: "lagging",
 	PendingObjects: 20, PendingBytes: 20 << 20, PendingPartial: true, Failed1h: 3, LastSuccess: when, ReplicateDeletes: true,
 	ARN: "arn:minio:replication::id:photos-copy", AsOf: when, Problem: "metrics: x"}
+
+func ptr[T any](v T) *T { return &v }
 
 // method is one contract method: a request with every field set, the
 // response the fake gives, and the call through the client stub.
@@ -280,7 +294,10 @@ func methods() []method {
 				return c.Capacity(ctx, r.(shared.CapacityRequest))
 			}},
 		{"ListKeys", shared.ListKeysRequest{}, shared.ListKeysResponse{Keys: []shared.Key{{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", Description: "d",
-			PolicyKind: shared.PolicyCustom, Policy: `{"Version":"2012-10-17"}`, Expiry: when, Status: "on", CreatedAt: when, Managed: true}}},
+			PolicyKind: shared.PolicyCustom, Policy: `{"Version":"2012-10-17"}`, Expiry: when, Status: shared.KeyRotating, CreatedAt: when, Managed: true,
+			Owner: "backup-agent", LastUsed: when, LastOperation: "PutObject", LastSource: "10.0.0.7", Requests24h: 12, Bytes24h: 4096, Errors24h: 1,
+			Rotation: &shared.KeyRotation{Role: shared.RotationOld, Peer: "quazzar-KLMNOPQRST", Started: when, Deadline: when.Add(time.Hour)}}},
+			Tracking: false, TrackingProblem: "MinIO refused the audit webhook", TrackingSince: when},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.ListKeys(ctx, r.(shared.ListKeysRequest))
 			}},
@@ -292,6 +309,24 @@ func methods() []method {
 		{"RevokeKey", shared.RevokeKeyRequest{AccessKey: "quazzar-ABCDEFGHIJ"}, shared.RevokeKeyResponse{AccessKey: "quazzar-ABCDEFGHIJ"},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.RevokeKey(ctx, r.(shared.RevokeKeyRequest))
+			}},
+		{"UpdateKey", shared.UpdateKeyRequest{AccessKey: "quazzar-ABCDEFGHIJ", Policy: ptr(`{"Version":"2012-10-17"}`), Admin: true, Description: ptr("d"), Expiry: &when},
+			shared.Key{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", Description: "d", Status: shared.KeyOn},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.UpdateKey(ctx, r.(shared.UpdateKeyRequest))
+			}},
+		{"SetKeyStatus", shared.SetKeyStatusRequest{AccessKey: "quazzar-ABCDEFGHIJ", Enabled: true}, shared.Key{AccessKey: "quazzar-ABCDEFGHIJ", Status: shared.KeyOff},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.SetKeyStatus(ctx, r.(shared.SetKeyStatusRequest))
+			}},
+		{"RotateKey", shared.RotateKeyRequest{AccessKey: "quazzar-ABCDEFGHIJ", OverlapSeconds: 3600, Expiry: when},
+			shared.RotateKeyResponse{Key: shared.Key{AccessKey: "quazzar-KLMNOPQRST", Status: shared.KeyRotating}, SecretKey: "s3cr3t", Old: shared.Key{AccessKey: "quazzar-ABCDEFGHIJ"}},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.RotateKey(ctx, r.(shared.RotateKeyRequest))
+			}},
+		{"Owned", shared.OwnedRequest{Plugin: "backup-agent"}, shared.OwnedResponse{Keys: []shared.Key{{AccessKey: "quazzar-ABCDEFGHIJ", Owner: "backup-agent"}}, Buckets: []string{"backups"}},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.Owned(ctx, r.(shared.OwnedRequest))
 			}},
 		{"Expose", shared.ExposeRequest{Domain: "s3.example.test"}, shared.Endpoint{Region: "us-east-1", Domain: "s3.example.test", PublicURL: "https://s3.example.test"},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {

@@ -61,6 +61,18 @@ type StorageModule interface {
 	ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error)
 	CreateKey(ctx context.Context, req CreateKeyRequest) (CreateKeyResponse, error)
 	RevokeKey(ctx context.Context, req RevokeKeyRequest) (RevokeKeyResponse, error)
+	// UpdateKey changes a key's policy, description or expiry; its
+	// secret never changes.
+	UpdateKey(ctx context.Context, req UpdateKeyRequest) (Key, error)
+	// SetKeyStatus disables a key (S3 refuses it at once) or enables it
+	// again with the same secret.
+	SetKeyStatus(ctx context.Context, req SetKeyStatusRequest) (Key, error)
+	// RotateKey makes a new key like an old one and revokes the old one
+	// after an overlap.
+	RotateKey(ctx context.Context, req RotateKeyRequest) (RotateKeyResponse, error)
+	// Owned lists what a plugin made through the host: the host asks it
+	// when it uninstalls that plugin. A plugin may ask only about itself.
+	Owned(ctx context.Context, req OwnedRequest) (OwnedResponse, error)
 
 	Expose(ctx context.Context, req ExposeRequest) (Endpoint, error)
 	Unexpose(ctx context.Context, req UnexposeRequest) (Endpoint, error)
@@ -505,10 +517,29 @@ type Key struct {
 	// Admin is true when the key can administer the server (MinIO's admin
 	// API: users, keys, configuration): an administrator key, or a key
 	// whose policy grants administrative actions.
-	Admin     bool      `json:"admin"`
-	Expiry    time.Time `json:"expiry,omitzero"`
-	Status    string    `json:"status"`
+	Admin  bool      `json:"admin"`
+	Expiry time.Time `json:"expiry,omitzero"`
+	// Status is KeyOn, KeyOff (disabled), KeyExpired or KeyRotating (one
+	// half of a rotation: Rotation says which).
+	Status    KeyStatus `json:"status"`
 	CreatedAt time.Time `json:"created_at,omitzero"`
+	// Owner is the plugin that made the key through the host (the
+	// caller id the host attached), empty for the node owner's keys.
+	Owner string `json:"owner"`
+	// LastUsed is the last request the key made that MinIO did not
+	// refuse (zero: never, or last use not tracked: see
+	// ListKeysResponse.Tracking), with its operation and client address.
+	LastUsed      time.Time `json:"last_used,omitzero"`
+	LastOperation string    `json:"last_operation,omitempty"`
+	LastSource    string    `json:"last_source,omitempty"`
+	// Requests24h and Bytes24h count its requests MinIO did not refuse in
+	// the last 24 hours; Errors24h those it refused (401, 403: a disabled
+	// key, a policy that does not allow it).
+	Requests24h uint64 `json:"requests_24h"`
+	Bytes24h    uint64 `json:"bytes_24h"`
+	Errors24h   uint64 `json:"errors_24h"`
+	// Rotation is set on both halves of a rotation in progress.
+	Rotation *KeyRotation `json:"rotation,omitempty"`
 	// Managed is false for keys created outside this page (the console,
 	// mc, another key); the page can still revoke them.
 	Managed bool `json:"managed"`
@@ -522,6 +553,35 @@ type Key struct {
 	MayHaveCreated []string `json:"may_have_created,omitempty"`
 }
 
+// KeyStatus says whether a key works.
+type KeyStatus string
+
+const (
+	KeyOn  KeyStatus = "on"
+	KeyOff KeyStatus = "off" // disabled: refused until enabled again
+	// KeyExpired: past its expiry, refused for good.
+	KeyExpired KeyStatus = "expired"
+	// KeyRotating: on, and one half of a rotation in progress.
+	KeyRotating KeyStatus = "rotating"
+)
+
+// Rotation roles.
+const (
+	RotationOld = "old" // revoked at the deadline, or once unused for an hour
+	RotationNew = "new" // replaces the old one
+)
+
+// KeyRotation is a rotation in progress, as each half shows it.
+type KeyRotation struct {
+	// Role is RotationOld or RotationNew; Peer is the other half.
+	Role string `json:"role"`
+	Peer string `json:"peer"`
+	// Started is when the rotation began; Deadline when the old key is
+	// revoked at the latest.
+	Started  time.Time `json:"started"`
+	Deadline time.Time `json:"deadline"`
+}
+
 type ListKeysRequest struct{}
 
 type ListKeysResponse struct {
@@ -530,6 +590,14 @@ type ListKeysResponse struct {
 	// through the add-on since then are in it, others show within one
 	// usage interval.
 	AsOf time.Time `json:"as_of,omitzero"`
+	// Tracking says whether last use is tracked (MinIO's audit log
+	// reaches the add-on); when false, TrackingProblem says why, and no
+	// key's LastUsed means "never".
+	Tracking        bool   `json:"tracking"`
+	TrackingProblem string `json:"tracking_problem,omitempty"`
+	// TrackingSince is when tracking began on this node: a key not used
+	// since then shows no LastUsed.
+	TrackingSince time.Time `json:"tracking_since,omitzero"`
 }
 
 type CreateKeyRequest struct {
@@ -564,6 +632,62 @@ type RevokeKeyResponse struct {
 	AccessKey string `json:"access_key"`
 	// Revoked lists every key revoked by the call, AccessKey first.
 	Revoked []string `json:"revoked"`
+}
+
+// UpdateKeyRequest changes a key. A nil field is left as it is.
+type UpdateKeyRequest struct {
+	AccessKey string `json:"access_key"`
+	// Policy is the key's new policy, checked as at creation: "" gives
+	// full S3 access to every bucket and no administration.
+	Policy *string `json:"policy,omitempty"`
+	// Admin, with an empty Policy, makes it an administrator key (the node
+	// owner's page only, as at creation).
+	Admin bool `json:"admin,omitempty"`
+	// Description replaces the description (MinIO cannot clear one).
+	Description *string `json:"description,omitempty"`
+	// Expiry, when set, is the new expiry: between 15 minutes and 365
+	// days from now, or the zero time for never.
+	Expiry *time.Time `json:"expiry,omitempty"`
+}
+
+// SetKeyStatusRequest disables (Enabled false) or enables a key.
+type SetKeyStatusRequest struct {
+	AccessKey string `json:"access_key"`
+	Enabled   bool   `json:"enabled"`
+}
+
+// RotateKeyRequest rotates a key: a new key with the same name,
+// description and policy is made, and the old one keeps working until
+// OverlapSeconds have passed (default DefaultRotationOverlap) or until it
+// has been unused for an hour by last use, whichever is first; then it is
+// revoked, even across restarts of the add-on.
+type RotateKeyRequest struct {
+	AccessKey      string `json:"access_key"`
+	OverlapSeconds int64  `json:"overlap_s,omitempty"`
+	// Expiry of the new key; zero: it never expires.
+	Expiry time.Time `json:"expiry,omitzero"`
+}
+
+// DefaultRotationOverlap is a rotation's overlap when none is given.
+const DefaultRotationOverlap = 24 * time.Hour
+
+// RotateKeyResponse carries the new key's secret, once (as
+// CreateKeyResponse does), and the old key as it is now.
+type RotateKeyResponse struct {
+	Key       Key    `json:"key"`
+	SecretKey string `json:"secret_key"`
+	Old       Key    `json:"old"`
+}
+
+// OwnedRequest asks what Plugin made through the host.
+type OwnedRequest struct {
+	Plugin string `json:"plugin"`
+}
+
+// OwnedResponse lists a plugin's keys (never a secret) and buckets.
+type OwnedResponse struct {
+	Keys    []Key    `json:"keys"`
+	Buckets []string `json:"buckets"`
 }
 
 // ---- exposure ----

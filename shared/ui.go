@@ -136,8 +136,19 @@ type RowAction struct {
 	// sent (the id of what a purge deletes, as GitHub asks for a
 	// repository's name); the typed text goes into the input.
 	Prompt *Prompt `json:"prompt,omitempty"`
+	// Choices, with Confirm, are checkboxes the confirmation shows (what
+	// else to do with the action: revoke a plugin's keys as it is
+	// uninstalled); each puts its Field in the input, true when ticked.
+	Choices []Choice `json:"choices,omitempty"`
 	// Danger marks a destructive action.
 	Danger bool `json:"danger,omitempty"`
+}
+
+// Choice is a checkbox of a row action's confirmation.
+type Choice struct {
+	Field   string `json:"field"`
+	Label   string `json:"label"`
+	Checked bool   `json:"checked,omitempty"`
 }
 
 // Prompt asks for a typed confirmation: the action is sent only once the
@@ -316,7 +327,8 @@ type ActionResult struct {
 	// do, sends the same input again with Retry.Field set to true: a
 	// change that needs a restart the user must agree to.
 	Retry *Retry `json:"retry,omitempty"`
-	// AccessKey and SecretKey are set by the key-creating action only.
+	// AccessKey and SecretKey are set by the actions that make a key
+	// (create_key, rotate_key) only.
 	AccessKey string `json:"access_key,omitempty"`
 	SecretKey string `json:"secret_key,omitempty"`
 	// Token is set by the action that makes a pairing token only: like

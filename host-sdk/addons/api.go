@@ -24,7 +24,9 @@ const ConfirmRestartField = "confirm_restart"
 //	GET  /api/addons                          [{id, name, version, state, reason, pid, restarts, ...}]
 //	POST /api/addons/install[?force=1]        body: a bundle (.tar.gz); installs, or upgrades the plugin with its id
 //	POST /api/addons/{id}/disable|enable|retry
-//	POST /api/addons/{id}/uninstall[?purge=<id>]   purge deletes its data: the id must be typed again
+//	POST /api/addons/{id}/uninstall[?purge=<id>][&revoke_keys=1][&delete_buckets=1]
+//	     purge deletes its data (the id typed again); revoke_keys and delete_buckets release what it made on the storage providers
+//	GET  /api/addons/{id}/holdings            [{provider, keys, buckets}]: what it made on the storage providers
 //	GET  /api/addons/{id}/settings            the host's values for its settings
 //	POST /api/addons/{id}/settings            {key: value, ..., "confirm_restart": false}
 //
@@ -76,11 +78,11 @@ func Register(ph *panel.Handler, m *Manager) {
 				err = shared.FieldError("purge", "to delete plugin %s's data, type its id (%s) exactly; nothing was removed", id, id)
 				break
 			}
-			err = m.Uninstall(r.Context(), id, purge != "")
-			msg = "Plugin " + id + " is uninstalled; its data is kept."
-			if purge != "" {
-				msg = "Plugin " + id + " is uninstalled and its data deleted."
-			}
+			q := r.URL.Query()
+			var released string
+			released, err = m.UninstallWith(r.Context(), id, UninstallOptions{Purge: purge != "",
+				RevokeKeys: q.Get("revoke_keys") == "1", DeleteBuckets: q.Get("delete_buckets") == "1"})
+			msg = uninstalledMessage(id, purge != "", released)
 		case "settings":
 			res, status := configure(r, m, id)
 			panel.WriteJSON(w, status, res)
@@ -93,6 +95,17 @@ func Register(ph *panel.Handler, m *Manager) {
 			return
 		}
 		panel.WriteJSON(w, http.StatusOK, shared.ActionResult{OK: true, Message: msg, Refresh: true})
+	}))
+	ph.Handle("GET /api/addons/{id}/holdings", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, ok := m.Manifest(r.PathValue("id")); !ok {
+			fail(w, shared.Errorf(shared.CodeNotFound, "no plugin %q is installed", r.PathValue("id")))
+			return
+		}
+		held := m.Holdings(r.Context(), r.PathValue("id"))
+		if held == nil {
+			held = []Holdings{}
+		}
+		panel.WriteJSON(w, http.StatusOK, held)
 	}))
 	ph.Handle("GET /api/addons/{id}/settings", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		man, ok := m.Manifest(r.PathValue("id"))
@@ -156,6 +169,18 @@ func configure(r *http.Request, m *Manager, id string) (shared.ActionResult, int
 	return shared.ActionResult{OK: true, Message: msg, Refresh: true}, http.StatusOK
 }
 
+// uninstalledMessage says what an uninstall did.
+func uninstalledMessage(id string, purged bool, released string) string {
+	msg := "Plugin " + id + " is uninstalled; its data is kept."
+	if purged {
+		msg = "Plugin " + id + " is uninstalled and its data deleted."
+	}
+	if released != "" {
+		msg += " Also " + released + "."
+	}
+	return msg
+}
+
 func fail(w http.ResponseWriter, err error) {
 	res, status := panel.ErrorResult(err)
 	panel.WriteJSON(w, status, res)
@@ -165,8 +190,10 @@ func fail(w http.ResponseWriter, err error) {
 // go through the panel's action route like any plugin's).
 func (m *Manager) pageAction(ctx context.Context, req shared.ActionRequest) (string, error) {
 	var in struct {
-		ID    string `json:"id"`
-		Purge string `json:"purge"`
+		ID            string `json:"id"`
+		Purge         string `json:"purge"`
+		RevokeKeys    bool   `json:"revoke_keys"`
+		DeleteBuckets bool   `json:"delete_buckets"`
 	}
 	if len(req.Input) > 0 {
 		if err := json.Unmarshal(req.Input, &in); err != nil {
@@ -184,7 +211,8 @@ func (m *Manager) pageAction(ctx context.Context, req shared.ActionRequest) (str
 	case ActionRetry:
 		return "Plugin " + in.ID + " is starting again.", m.Retry(ctx, in.ID)
 	case ActionUninstall:
-		return "Plugin " + in.ID + " is uninstalled; its data is kept.", m.Uninstall(ctx, in.ID, false)
+		released, err := m.UninstallWith(ctx, in.ID, UninstallOptions{RevokeKeys: in.RevokeKeys, DeleteBuckets: in.DeleteBuckets})
+		return uninstalledMessage(in.ID, false, released), err
 	case ActionPurge:
 		if in.Purge != in.ID {
 			return "", shared.FieldError("purge", "to delete plugin %s's data, type its id (%s) exactly; nothing was removed", in.ID, in.ID)

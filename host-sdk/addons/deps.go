@@ -153,8 +153,8 @@ func (m *Manager) watch() {
 	}
 }
 
-// checkProviders asks each provider with dependents whether it is ready,
-// and tells the dependents about each change.
+// checkProviders asks each provider whether it is ready, and tells its
+// dependents (if any) about each change.
 func (m *Manager) checkProviders() {
 	type probe struct {
 		e *entry
@@ -163,7 +163,7 @@ func (m *Manager) checkProviders() {
 	var probes []probe
 	m.mu.Lock()
 	for _, e := range m.entries {
-		if m.hasDependentsLocked(e) {
+		if len(e.man.Provides) > 0 { // every provider: Info.Ready is its
 			probes = append(probes, probe{e, e.p})
 		}
 	}

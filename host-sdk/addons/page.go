@@ -38,7 +38,14 @@ func (m *Manager) PagePlugin() panel.Plugin {
 type pageProvider struct{ m *Manager }
 
 func (p pageProvider) Page(ctx context.Context, req shared.PageRequest) (shared.Page, error) {
-	return BuildPage(p.m.List()), nil
+	list := p.m.List()
+	held := map[string][]Holdings{}
+	for _, a := range list {
+		if h := p.m.Holdings(ctx, a.ID); len(h) > 0 {
+			held[a.ID] = h
+		}
+	}
+	return BuildPageWith(list, held), nil
 }
 
 func (p pageProvider) Action(ctx context.Context, req shared.ActionRequest) (shared.ActionResult, error) {
@@ -60,7 +67,12 @@ func (p pageProvider) State(ctx context.Context, req shared.StateRequest) (share
 }
 
 // BuildPage is the Add-ons page for a list of add-ons: a pure function.
-func BuildPage(list []Info) shared.Page {
+func BuildPage(list []Info) shared.Page { return BuildPageWith(list, nil) }
+
+// BuildPageWith is the Add-ons page for a list of add-ons and what each
+// made on the storage providers (by plugin id): its uninstall dialog
+// names that and offers to revoke its keys and delete its buckets.
+func BuildPageWith(list []Info, held map[string][]Holdings) shared.Page {
 	t := &shared.Table{
 		Columns: []shared.Column{
 			{ID: "name", Label: "Add-on"}, {ID: "version", Label: "Version"}, {ID: "state", Label: "State"},
@@ -94,9 +106,10 @@ func BuildPage(list []Info) shared.Page {
 			row.Actions = append(row.Actions, shared.RowAction{Action: ActionDisable, Label: "Disable", Input: in(),
 				Confirm: "Disable " + a.Name + "? It stops, with what it supervises; its data and settings are kept, and Enable brings it back."})
 		}
+		heldText, choices := uninstallChoices(held[a.ID])
 		row.Actions = append(row.Actions,
-			shared.RowAction{Action: ActionUninstall, Label: "Uninstall", Danger: true, Input: in(),
-				Confirm: "Uninstall " + a.Name + "? It stops and its folder is removed; its data and settings are kept for a reinstall."},
+			shared.RowAction{Action: ActionUninstall, Label: "Uninstall", Danger: true, Input: in(), Choices: choices,
+				Confirm: "Uninstall " + a.Name + "? It stops and its folder is removed; its data and settings are kept for a reinstall." + heldText},
 			shared.RowAction{Action: ActionPurge, Label: "Uninstall and delete data", Danger: true, Input: in(),
 				Prompt: &shared.Prompt{Text: "Uninstall " + a.Name + " and delete its data? This cannot be undone: everything it stored is deleted.",
 					Expect: a.ID, Field: "purge"}})

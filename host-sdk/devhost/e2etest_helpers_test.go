@@ -215,7 +215,7 @@ func (h *uiHost) uiSummary(t *testing.T) []string {
 		out = append(out, "bucket "+b.Name+" "+string(b.Visibility))
 	}
 	for _, k := range st.Keys {
-		out = append(out, "key "+k.AccessKey+" "+k.Name+" "+string(k.PolicyKind)+" "+k.Status)
+		out = append(out, "key "+k.AccessKey+" "+k.Name+" "+string(k.PolicyKind)+" "+string(k.Status))
 	}
 	return out
 }

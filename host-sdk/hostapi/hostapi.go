@@ -64,8 +64,19 @@ func (b *Backend) Forward(ctx context.Context, caller, target, method string, bo
 var _ shared.HostAPIBackend = (*Backend)(nil)
 
 // checkForwarded is what the host refuses on a plugin's behalf whatever
-// the target says: an administrator key is for the node owner's page only.
+// the target says: an administrator key is for the node owner's page only,
+// and what another plugin owns is the host's business only.
 func checkForwarded(caller, method string, body []byte) error {
+	if method == "Owned" {
+		var req shared.OwnedRequest
+		if err := json.Unmarshal(body, &req); err != nil {
+			return shared.Errorf(shared.CodeInvalidArgument, "malformed Owned request: %v", err)
+		}
+		if req.Plugin != caller {
+			return shared.Errorf(shared.CodePermission, "plugin %s may ask only what it owns itself, not what plugin %q owns", caller, req.Plugin)
+		}
+		return nil
+	}
 	if method != "CreateKey" {
 		return nil
 	}

@@ -445,6 +445,14 @@ func TestValidate(t *testing.T) {
 		{"column without id", func(p *shared.Page) { p.Sections[1].Table.Columns[0].ID = "" }, "column 1 has no id"},
 		{"row action without id", func(p *shared.Page) { p.Sections[1].Table.Rows[0].Actions[0].Action = "" }, "row 1, action 1 has no action id"},
 		{"row action input not an object", func(p *shared.Page) { p.Sections[1].Table.Rows[0].Actions[0].Input = json.RawMessage(`[1]`) }, "has an input that is not a JSON object"},
+		{"choices without a confirmation", func(p *shared.Page) {
+			a := &p.Sections[1].Table.Rows[0].Actions[0]
+			a.Confirm, a.Choices = "", []shared.Choice{{Field: "revoke_keys", Label: "Revoke its keys"}}
+		}, "has choices without a confirmation"},
+		{"choice without a field", func(p *shared.Page) {
+			a := &p.Sections[1].Table.Rows[0].Actions[0]
+			a.Confirm, a.Choices = "Sure?", []shared.Choice{{Label: "Revoke its keys"}}
+		}, "has a choice without a field or a label"},
 		{"meter without max", func(p *shared.Page) {
 			p.Sections[1].Table.Rows[0].Cells["usage"] = shared.Cell{Text: "x", Meter: &shared.Meter{Value: 1}}
 		}, `cell "usage": a meter needs a finite value and a positive max`},

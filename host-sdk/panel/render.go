@@ -30,6 +30,7 @@ var templates = template.Must(template.New("panel").Funcs(template.FuncMap{
 	"hasActions":      hasActions,
 	"colspan":         colspan,
 	"inputJSON":       inputJSON,
+	"choicesJSON":     choicesJSON,
 	"chartView":       viewOfChart,
 	"meterView":       viewOfMeter,
 }).ParseFS(templatesFS, "templates/*.html"))
@@ -246,6 +247,12 @@ func colspan(t *shared.Table) int {
 		n++
 	}
 	return max(n, 1)
+}
+
+// choicesJSON is a row action's confirmation checkboxes, for the script.
+func choicesJSON(c []shared.Choice) string {
+	b, _ := json.Marshal(c)
+	return string(b)
 }
 
 func inputJSON(raw json.RawMessage) string {

@@ -180,6 +180,14 @@ func (v *validator) table(where string, t *shared.Table) {
 			if a.Prompt != nil && (a.Prompt.Expect == "" || a.Prompt.Field == "") {
 				v.addf("%s: row %d, action %q has a prompt without the text to expect or the input field to fill", where, i+1, a.Action)
 			}
+			if len(a.Choices) > 0 && (a.Confirm == "" || a.Prompt != nil) {
+				v.addf("%s: row %d, action %q has choices without a confirmation to show them in (or with a prompt)", where, i+1, a.Action)
+			}
+			for _, c := range a.Choices {
+				if c.Field == "" || c.Label == "" {
+					v.addf("%s: row %d, action %q has a choice without a field or a label", where, i+1, a.Action)
+				}
+			}
 		}
 	}
 }

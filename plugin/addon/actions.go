@@ -13,6 +13,7 @@ import (
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/page"
+	"github.com/quazzar/object-storage/plugin/rotation"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -57,6 +58,7 @@ func (a *Addon) gather(ctx context.Context, withHistory bool) page.State {
 		s.Problems = append(s.Problems, "Access keys cannot be listed right now: "+err.Error())
 	} else {
 		s.Keys, s.KeysAsOf = ks.Keys, ks.AsOf
+		s.Tracking, s.TrackingProblem, s.TrackingSince = ks.Tracking, ks.TrackingProblem, ks.TrackingSince
 	}
 	return s
 }
@@ -96,6 +98,11 @@ type StateDocument struct {
 	Buckets  []shared.Bucket `json:"buckets"`
 	LastScan time.Time       `json:"last_scan,omitzero"`
 	Keys     []shared.Key    `json:"keys"`
+	// Tracking says whether keys' last use is tracked (MinIO's audit
+	// log reaches the add-on); TrackingProblem why not.
+	Tracking        bool      `json:"tracking"`
+	TrackingProblem string    `json:"tracking_problem,omitempty"`
+	TrackingSince   time.Time `json:"tracking_since,omitzero"`
 	// Problems says what could not be read (MinIO not running).
 	Problems []string `json:"problems,omitempty"`
 }
@@ -107,6 +114,7 @@ func (a *Addon) State(ctx context.Context, req shared.StateRequest) (shared.Stat
 	doc := StateDocument{
 		Status: s.Status, Endpoint: s.Endpoint, Capacity: s.Capacity, LastScan: s.LastScan, Problems: s.Problems,
 		Buckets: s.Buckets, Keys: s.Keys,
+		Tracking: s.Tracking, TrackingProblem: s.TrackingProblem, TrackingSince: s.TrackingSince,
 	}
 	if doc.Capacity.Drives == nil {
 		doc.Capacity = shared.Capacity{Drives: []shared.Drive{}, Level: shared.CapacityUnknown}
@@ -178,6 +186,24 @@ type (
 		AccessKey  string   `json:"access_key"`
 		AlsoRevoke []string `json:"also_revoke"`
 	}
+	// updateKeyInput: a field absent, null or empty keeps what the key
+	// has (the page's form sends every field); expiry "never" removes it.
+	updateKeyInput struct {
+		AccessKey   string  `json:"access_key"`
+		Policy      *string `json:"policy"`
+		Description *string `json:"description"`
+		Expiry      *string `json:"expiry"`
+		Admin       bool    `json:"admin"`
+	}
+	setKeyStatusInput struct {
+		AccessKey string `json:"access_key"`
+		Enabled   *bool  `json:"enabled"`
+	}
+	rotateKeyInput struct {
+		AccessKey string `json:"access_key"`
+		Overlap   string `json:"overlap"`
+		Expiry    string `json:"expiry"`
+	}
 	exposeInput struct {
 		Domain string `json:"domain"`
 	}
@@ -247,6 +273,9 @@ var actions = []action{
 	handle(page.ActionDeleteLifecycleRule, (*Addon).deleteLifecycleRuleAction),
 	handle(page.ActionCreateKey, (*Addon).createKeyAction),
 	handle(page.ActionRevokeKey, (*Addon).revokeKeyAction),
+	handle(page.ActionUpdateKey, (*Addon).updateKeyAction),
+	handle(page.ActionSetKeyStatus, (*Addon).setKeyStatusAction),
+	handle(page.ActionRotateKey, (*Addon).rotateKeyAction),
 	handle(page.ActionExpose, (*Addon).exposeAction),
 	handle(page.ActionUnexpose, (*Addon).unexposeAction),
 	handle(page.ActionCreateReplicaTarget, (*Addon).createReplicaTargetAction),
@@ -432,6 +461,82 @@ func (a *Addon) revokeKeyAction(ctx context.Context, in revokeKeyInput) (shared.
 		msg = fmt.Sprintf("Access keys %s revoked.", strings.Join(r.Revoked, ", "))
 	}
 	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) updateKeyAction(ctx context.Context, in updateKeyInput) (shared.ActionResult, error) {
+	req := shared.UpdateKeyRequest{AccessKey: strings.TrimSpace(in.AccessKey), Admin: in.Admin}
+	var changed []string
+	if in.Policy != nil && strings.TrimSpace(*in.Policy) != "" {
+		req.Policy = in.Policy
+		changed = append(changed, "policy")
+	} else if in.Admin {
+		empty := ""
+		req.Policy = &empty
+		changed = append(changed, "policy")
+	}
+	if in.Description != nil && *in.Description != "" {
+		req.Description = in.Description
+		changed = append(changed, "description")
+	}
+	if in.Expiry != nil && strings.TrimSpace(*in.Expiry) != "" {
+		var exp time.Time
+		if !strings.EqualFold(strings.TrimSpace(*in.Expiry), "never") {
+			var err error
+			if exp, err = keys.ParseExpiry(*in.Expiry, time.Now()); err != nil {
+				return shared.ActionResult{}, err
+			}
+		}
+		req.Expiry = &exp
+		changed = append(changed, "expiry")
+	}
+	k, err := a.UpdateKey(ctx, req)
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	return shared.ActionResult{Message: fmt.Sprintf("Access key %s: %s changed; its secret is unchanged.", k.AccessKey, strings.Join(changed, ", ")), Refresh: true}, nil
+}
+
+func (a *Addon) setKeyStatusAction(ctx context.Context, in setKeyStatusInput) (shared.ActionResult, error) {
+	if in.Enabled == nil {
+		return shared.ActionResult{}, shared.FieldError("enabled", "enabled is required: true to enable the key, false to disable it")
+	}
+	k, err := a.SetKeyStatus(ctx, shared.SetKeyStatusRequest{AccessKey: strings.TrimSpace(in.AccessKey), Enabled: *in.Enabled})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	msg := fmt.Sprintf("Access key %s is disabled: S3 refuses it until it is enabled again.", k.AccessKey)
+	if *in.Enabled {
+		msg = fmt.Sprintf("Access key %s is enabled: its secret works again.", k.AccessKey)
+	}
+	return shared.ActionResult{Message: msg, Refresh: true}, nil
+}
+
+func (a *Addon) rotateKeyAction(ctx context.Context, in rotateKeyInput) (shared.ActionResult, error) {
+	overlap, err := rotation.ParseOverlap(strings.TrimSpace(in.Overlap))
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	exp, err := keys.ParseExpiry(in.Expiry, time.Now())
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	r, err := a.RotateKey(ctx, shared.RotateKeyRequest{AccessKey: strings.TrimSpace(in.AccessKey), OverlapSeconds: int64(overlap / time.Second), Expiry: exp})
+	if err != nil {
+		return shared.ActionResult{}, err
+	}
+	ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
+	modal := page.SecretModal(r.Key, r.SecretKey, ep)
+	deadline := r.Key.Rotation.Deadline.UTC().Format("2006-01-02 15:04 UTC")
+	modal.Title = "Access key " + r.Key.Name + " rotated"
+	modal.Text = "Give the new credentials to the app. The old key " + r.Old.AccessKey + " keeps working until " + deadline +
+		", or until it has been unused for an hour, then it is revoked. The secret is shown here and nowhere else."
+	return shared.ActionResult{
+		Message:   fmt.Sprintf("Access key %s rotated: the new key is %s; %s is revoked by %s.", r.Old.AccessKey, r.Key.AccessKey, r.Old.AccessKey, deadline),
+		Modal:     modal,
+		Refresh:   true,
+		AccessKey: r.Key.AccessKey,
+		SecretKey: r.SecretKey,
+	}, nil
 }
 
 func (a *Addon) exposeAction(ctx context.Context, in exposeInput) (shared.ActionResult, error) {

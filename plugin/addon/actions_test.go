@@ -161,7 +161,7 @@ func TestActionTableMatchesPage(t *testing.T) {
 			{Name: "b", Visibility: shared.Public, ObjectLock: true, Versioning: shared.VersioningEnabled},
 			{Name: "c", Visibility: shared.Custom},
 		},
-		Keys: []shared.Key{{Name: "k", AccessKey: "quazzar-ABCDEFGHIJ", Managed: true}},
+		Keys: []shared.Key{{Name: "k", AccessKey: "quazzar-ABCDEFGHIJ", Managed: true, Status: shared.KeyOn}},
 	}
 	used := map[string]bool{}
 	p := page.Build(st)

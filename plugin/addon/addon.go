@@ -18,6 +18,7 @@ import (
 	"github.com/quazzar/object-storage/plugin/exposure"
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/owners"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/supervisor"
 	"github.com/quazzar/object-storage/shared"
@@ -51,6 +52,7 @@ func New(log hclog.Logger, opts ...supervisor.Option) *Addon {
 func (a *Addon) wired(ctx context.Context, set settings.Settings, svc *services) {
 	a.expo.SetUpstream(ctx, set.S3Address)
 	go a.refresh(svc)
+	go a.keyLoop(svc)
 }
 
 // settingsEvery is how many usage intervals apart bucket settings (quota,
@@ -74,6 +76,7 @@ func (a *Addon) refresh(svc *services) {
 			}
 		}
 		a.expo.Reconcile(svc.ctx)
+		a.followKnownKeys(svc)
 		select {
 		case <-svc.ctx.Done():
 			return
@@ -263,6 +266,7 @@ func (a *Addon) CreateBucket(ctx context.Context, req shared.CreateBucketRequest
 		}
 		return shared.Bucket{}, err
 	}
+	a.recordOwner(svc, owners.Bucket, b.Name, shared.CallerOf(ctx))
 	a.log.Info("bucket created", "bucket", b.Name, "visibility", b.Visibility, "object_lock", req.ObjectLock,
 		"retention", req.RetentionMode, "retention_days", req.RetentionDays, "caller", shared.CallerOf(ctx))
 	out := shared.Bucket{Name: b.Name, Visibility: b.Visibility, CreatedAt: b.CreatedAt}
@@ -304,6 +308,11 @@ func (a *Addon) DeleteBucket(ctx context.Context, req shared.DeleteBucketRequest
 	}
 	svc.config.Forget(req.Name)
 	svc.repl.Forget(req.Name)
+	if svc.owners != nil {
+		if err := svc.owners.Forget(owners.Bucket, req.Name); err != nil {
+			a.log.Debug("owner of a deleted bucket not removed", "bucket", req.Name, "error", err)
+		}
+	}
 	if svc.history != nil {
 		if err := svc.history.Forget(history.BucketSeries(req.Name)); err != nil {
 			a.log.Debug("usage history of a deleted bucket not removed", "bucket", req.Name, "error", err)
@@ -331,13 +340,23 @@ func (a *Addon) ListKeys(ctx context.Context, req shared.ListKeysRequest) (share
 	if err != nil {
 		return shared.ListKeysResponse{}, err
 	}
-	return svc.keys.List(ctx)
+	list, err := svc.keys.List(ctx)
+	if err != nil {
+		return shared.ListKeysResponse{}, err
+	}
+	now := time.Now()
+	for i := range list.Keys {
+		svc.describe(&list.Keys[i], now)
+	}
+	list.Tracking, list.TrackingProblem, list.TrackingSince = svc.tracking, svc.trackingProblem, svc.lastUsed.Since()
+	return list, nil
 }
 
 // CreateKey makes an access key and returns its secret, once. Another
 // plugin (a call the host forwards, with the caller's id) can never make an
 // administrator key, nor one whose policy reaches beyond S3: the host
-// refuses the first, and the add-on checks both again.
+// refuses the first, and the add-on checks both again. A plugin's key
+// records the plugin as its owner.
 func (a *Addon) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (shared.CreateKeyResponse, error) {
 	if caller := shared.CallerOf(ctx); caller != "" && (req.Admin || keys.GrantsAdmin(req.Policy)) {
 		return shared.CreateKeyResponse{}, shared.Errorf(shared.CodePermission,
@@ -354,6 +373,8 @@ func (a *Addon) CreateKey(ctx context.Context, req shared.CreateKeyRequest) (sha
 	if err != nil {
 		return shared.CreateKeyResponse{}, err
 	}
+	a.recordOwner(svc, owners.Key, res.Key.AccessKey, shared.CallerOf(ctx))
+	svc.describe(&res.Key, time.Now())
 	a.log.Info("access key created", "name", res.Key.Name, "access_key", res.Key.AccessKey,
 		"policy", res.Key.PolicyKind, "admin", res.Key.Admin, "caller", shared.CallerOf(ctx))
 	return res, nil
@@ -401,7 +422,7 @@ func (a *Addon) RevokeKey(ctx context.Context, req shared.RevokeKeyRequest) (sha
 	}
 	res := shared.RevokeKeyResponse{AccessKey: req.AccessKey, Revoked: []string{}}
 	for _, ak := range all {
-		if err := svc.keys.Revoke(ctx, ak); err != nil {
+		if err := a.revoke(ctx, svc, ak); err != nil {
 			if len(res.Revoked) > 0 {
 				return res, shared.Errorf(shared.CodeOf(err), "revoked %s, then could not revoke %s: %w", strings.Join(res.Revoked, ", "), ak, err)
 			}

@@ -13,13 +13,17 @@ import (
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/quazzar/object-storage/plugin/auditlog"
 	"github.com/quazzar/object-storage/plugin/bucketconfig"
 	"github.com/quazzar/object-storage/plugin/buckets"
 	"github.com/quazzar/object-storage/plugin/envfile"
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/lastused"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
+	"github.com/quazzar/object-storage/plugin/owners"
 	"github.com/quazzar/object-storage/plugin/replication"
+	"github.com/quazzar/object-storage/plugin/rotation"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/store"
 	"github.com/quazzar/object-storage/plugin/supervisor"
@@ -77,17 +81,33 @@ type services struct {
 	db      *store.DB
 	history *history.History
 	dbErr   error
+	// owners and rotations are in db too: nil without it (keys then have
+	// no recorded owner, and rotation is refused).
+	owners    *owners.Owners
+	rotations *rotation.Set
+	// lastUsed is the per-key last use, fed by audit (MinIO's audit
+	// webhook) and saved in db; tracking says whether MinIO took the
+	// webhook, trackingProblem why not.
+	lastUsed        *lastused.Table
+	audit           *auditlog.Receiver
+	tracking        bool
+	trackingProblem string
 	// ctx ends with these clients (a restart, a shutdown): background
 	// loops that use them watch it.
 	ctx    context.Context
 	cancel context.CancelFunc
 }
 
-// close ends the background loops and closes the database (after any
-// transaction still running).
+// close ends the background loops, stops the audit endpoint, saves the
+// last-use table and closes the database (after any transaction still
+// running).
 func (s *services) close() {
 	s.cancel()
+	if s.audit != nil {
+		_ = s.audit.Close()
+	}
 	if s.db != nil {
+		_ = s.lastUsed.Save(s.db)
 		_ = s.db.Close()
 	}
 }
@@ -313,12 +333,23 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 		s3: s3, admin: admin, buckets: buckets.New(s3), config: bucketconfig.New(s3, admin), keys: km, ctx: loopCtx, cancel: cancel,
 		usage: usage.New(usageSource(admin, c.log.Named("usage")), set.UsageInterval, c.log.Named("usage")),
 	}
+	svc.lastUsed = lastused.New(0)
 	if svc.db, svc.dbErr = store.Open(set.StateDir, store.Options{}); svc.dbErr != nil {
-		c.log.Warn("usage history is off: the add-on's database cannot be opened", "error", svc.dbErr)
+		c.log.Warn("usage history, key owners, rotations and saved last use are off: the add-on's database cannot be opened", "error", svc.dbErr)
 	} else {
 		svc.history = history.New(svc.db, history.DefaultPolicy)
 		svc.usage.SetRecorder(recorder(svc.history, c.log.Named("history")))
+		if err := svc.lastUsed.Load(svc.db); err != nil {
+			c.log.Warn("the saved last use of keys could not be read", "error", err)
+		}
+		if svc.owners, err = owners.Open(svc.db); err != nil {
+			c.log.Warn("key and bucket owners could not be read", "error", err)
+		}
+		if svc.rotations, err = rotation.Open(svc.db); err != nil {
+			c.log.Warn("key rotations in progress could not be read", "error", err)
+		}
 	}
+	svc.tracking, svc.trackingProblem = c.trackLastUse(ctx, svc)
 	svc.repl = replication.New(s3, admin, svc.db, c.log.Named("replication"))
 	if set.ScannerSpeed != "" {
 		if err := applyScannerSpeed(ctx, admin, set.ScannerSpeed, c.log); err != nil {
@@ -379,6 +410,43 @@ func recorder(h *history.History, log hclog.Logger) usage.Recorder {
 		if err := h.Record(fetched, points); err != nil {
 			log.Debug("usage history not recorded", "error", err)
 		}
+	}
+}
+
+// trackLastUse starts the audit endpoint and points MinIO's audit webhook
+// at it (live, no restart). It answers whether last use is tracked, and
+// why not.
+func (c *conn) trackLastUse(ctx context.Context, svc *services) (bool, string) {
+	r, err := auditlog.Start(func(evs []lastused.Event) { svc.lastUsed.Record(evs...) })
+	if err != nil {
+		c.log.Warn("last use of keys is not tracked", "error", err)
+		return false, "the add-on could not listen for MinIO's audit log: " + err.Error()
+	}
+	svc.audit = r
+	live, err := svc.admin.SetConfigKV(ctx, r.ConfigLine())
+	switch {
+	case err != nil:
+		c.log.Warn("last use of keys is not tracked: MinIO refused the audit webhook", "error", err)
+		return false, "MinIO did not take the audit webhook (" + shared.AsError(err).Message + "): this MinIO cannot report key use"
+	case !live:
+		c.log.Warn("last use of keys is not tracked until MinIO restarts: it saved the audit webhook without applying it")
+		return false, "MinIO applies the audit webhook only after a restart: last use is tracked from MinIO's next start"
+	}
+	c.log.Debug("MinIO's audit log is posted to the add-on", "endpoint", r.URL())
+	return true, ""
+}
+
+// stopTracking turns MinIO's audit webhook off, for an add-on that leaves
+// MinIO running without it (restart, upgrade): the next process points it
+// at its own endpoint.
+func (c *conn) stopTracking(ctx context.Context, svc *services) {
+	if svc.audit == nil || !svc.tracking {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if _, err := svc.admin.SetConfigKV(ctx, auditlog.OffLine()); err != nil {
+		c.log.Debug("MinIO's audit webhook was left on", "error", err)
 	}
 }
 
@@ -457,6 +525,10 @@ func (c *conn) shutdown(ctx context.Context, stop bool) error {
 	c.gen++
 	c.mu.Unlock()
 	if svc != nil {
+		svc.cancel() // no background loop acts while MinIO is let go
+		if !stop {
+			c.stopTracking(ctx, svc)
+		}
 		svc.close()
 	}
 	if sup == nil {

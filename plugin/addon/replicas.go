@@ -7,6 +7,7 @@ import (
 
 	"github.com/quazzar/object-storage/plugin/buckets"
 	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/owners"
 	"github.com/quazzar/object-storage/plugin/pairing"
 	"github.com/quazzar/object-storage/plugin/randtext"
 	"github.com/quazzar/object-storage/plugin/replication"
@@ -67,13 +68,18 @@ func (a *Addon) CreateReplicaTarget(ctx context.Context, req shared.CreateReplic
 	out.Token, err = pairing.Encode(pairing.Target{Endpoint: out.Endpoint, Region: ep.Region, Bucket: req.Name,
 		AccessKey: key.Key.AccessKey, SecretKey: key.SecretKey}, req.Passphrase)
 	if err != nil {
-		if rerr := svc.keys.Revoke(context.WithoutCancel(ctx), key.Key.AccessKey); rerr != nil {
+		if rerr := a.revoke(context.WithoutCancel(ctx), svc, key.Key.AccessKey); rerr != nil {
 			a.log.Warn("replica key left behind after a failed pairing", "access_key", key.Key.AccessKey, "error", rerr)
 		}
 		undo()
 		return shared.CreateReplicaTargetResponse{}, shared.Errorf(shared.CodeInternal, "pairing token: %w", err)
 	}
 	svc.repl.RememberTarget(req.Name, key.Key.AccessKey)
+	// A plugin's replica bucket and key are its own, as if made one by one.
+	if out.CreatedBucket {
+		a.recordOwner(svc, owners.Bucket, req.Name, shared.CallerOf(ctx))
+	}
+	a.recordOwner(svc, owners.Key, key.Key.AccessKey, shared.CallerOf(ctx))
 	a.log.Info("replica bucket ready", "bucket", req.Name, "access_key", key.Key.AccessKey, "created", out.CreatedBucket,
 		"sealed", out.Sealed, "endpoint", out.Endpoint, "caller", shared.CallerOf(ctx))
 	return out, nil

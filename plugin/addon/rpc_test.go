@@ -49,6 +49,10 @@ func TestSecretAppearsInExactlyOneReply(t *testing.T) {
 	require.Len(t, viaAction.SecretKey, 40)
 	require.Contains(t, viaAction.Modal.Values[1].Value, viaAction.SecretKey)
 
+	rotated, err := c.RotateKey(ctx, shared.RotateKeyRequest{AccessKey: created.Key.AccessKey})
+	require.NoError(t, err)
+	require.Len(t, rotated.SecretKey, 40, "a rotation's answer carries the new secret")
+
 	var replies []any
 	add := func(v any, err error) {
 		require.NoError(t, err)
@@ -70,11 +74,12 @@ func TestSecretAppearsInExactlyOneReply(t *testing.T) {
 		require.NoError(t, err)
 		require.NotContains(t, string(b), secret, "reply %d carries the secret", i)
 		require.NotContains(t, string(b), viaAction.SecretKey, "reply %d carries the second secret", i)
+		require.NotContains(t, string(b), rotated.SecretKey, "reply %d carries the rotated key's secret", i)
 	}
 
 	creds := f.a.conn.sup.Credentials()
 	logs := f.logs.String()
-	for _, s := range []string{secret, viaAction.SecretKey, creds.Password} {
+	for _, s := range []string{secret, viaAction.SecretKey, rotated.SecretKey, creds.Password} {
 		require.NotContains(t, logs, s, "log output carries a secret")
 	}
 	require.Contains(t, logs, created.Key.AccessKey, "the log does name the key (not a secret)")
@@ -95,6 +100,7 @@ func TestSecretAppearsInExactlyOneReply(t *testing.T) {
 		require.NoError(t, err)
 		require.NotContains(t, string(b), secret, "file %s carries the secret", p)
 		require.NotContains(t, string(b), viaAction.SecretKey, "file %s carries the secret", p)
+		require.NotContains(t, string(b), rotated.SecretKey, "file %s carries the secret", p)
 	}
 
 	// MinIO keeps service-account secrets in its IAM store under the data

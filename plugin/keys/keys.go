@@ -102,17 +102,28 @@ func CheckCreate(req shared.CreateKeyRequest, now time.Time) (string, error) {
 	if err := ValidateDescription(req.Description); err != nil {
 		return "", err
 	}
-	policy, err := ValidatePolicy(req.Policy)
+	policy, err := CheckPolicy(req.Policy, req.Admin)
 	if err != nil {
 		return "", err
 	}
 	if err := ValidateExpiry(req.Expiry, now); err != nil {
 		return "", err
 	}
+	return policy, nil
+}
+
+// CheckPolicy checks a key's policy as given at creation or in an edit
+// and returns the policy the key gets: the given one (compacted),
+// DefaultPolicy when none is given, or "" for an administrator key.
+func CheckPolicy(given string, admin bool) (string, error) {
+	policy, err := ValidatePolicy(given)
+	if err != nil {
+		return "", err
+	}
 	switch {
-	case req.Admin && policy != "":
+	case admin && policy != "":
 		return "", shared.FieldError("policy", "an administrator key has the root user's full permissions, so it takes no policy: leave the policy empty, or untick administrator key")
-	case req.Admin:
+	case admin:
 		return "", nil
 	case policy == "":
 		return DefaultPolicy, nil
@@ -135,6 +146,35 @@ func (m *Manager) Create(ctx context.Context, req shared.CreateKeyRequest) (shar
 	if err := m.checkNameFree(ctx, req.Name); err != nil {
 		return shared.CreateKeyResponse{}, err
 	}
+	return m.create(ctx, req.Name, req.Description, policy, req.Expiry)
+}
+
+// CreateLike makes a new key with the name, description and policy of
+// old (a rotation: the name is old's, so it is not checked), expiring at
+// expiry (zero: never).
+func (m *Manager) CreateLike(ctx context.Context, old shared.Key, expiry time.Time) (shared.CreateKeyResponse, error) {
+	if err := ValidateExpiry(expiry, time.Now()); err != nil {
+		return shared.CreateKeyResponse{}, err
+	}
+	policy := old.Policy
+	switch {
+	case old.PolicyKind == shared.PolicyInherited:
+		policy = ""
+	case policy == "":
+		return shared.CreateKeyResponse{}, shared.Errorf(shared.CodeUnavailable,
+			"the policy of key %s could not be read from MinIO yet, so a key like it cannot be made: try again in a moment", old.AccessKey)
+	}
+	name := old.Name
+	if ValidateName(name) != nil {
+		name = "" // made elsewhere without a name MinIO's rules allow here
+	}
+	m.createMu.Lock()
+	defer m.createMu.Unlock()
+	return m.create(ctx, name, old.Description, policy, expiry)
+}
+
+// create makes the service account; the caller checked everything.
+func (m *Manager) create(ctx context.Context, name, description, policy string, expiry time.Time) (shared.CreateKeyResponse, error) {
 	secret, err := NewSecret()
 	if err != nil {
 		return shared.CreateKeyResponse{}, err
@@ -146,8 +186,8 @@ func (m *Manager) Create(ctx context.Context, req shared.CreateKeyRequest) (shar
 			return shared.CreateKeyResponse{}, err
 		}
 		creds, err = m.admin.AddServiceAccount(ctx, minioadmin.AddServiceAccountRequest{
-			AccessKey: ak, SecretKey: secret, Name: req.Name, Description: req.Description,
-			Policy: []byte(policy), Expiration: req.Expiry,
+			AccessKey: ak, SecretKey: secret, Name: name, Description: description,
+			Policy: []byte(policy), Expiration: expiry,
 		})
 		if err == nil {
 			break
@@ -163,8 +203,8 @@ func (m *Manager) Create(ctx context.Context, req shared.CreateKeyRequest) (shar
 	now := time.Now().UTC().Truncate(time.Second)
 	kind, admin := classify(policy, policy == "")
 	key := shared.Key{
-		Name: req.Name, AccessKey: creds.AccessKey, Description: req.Description,
-		PolicyKind: kind, Policy: policy, Admin: admin, Expiry: creds.Expiration, Status: minioadmin.StatusOn,
+		Name: name, AccessKey: creds.AccessKey, Description: description,
+		PolicyKind: kind, Policy: policy, Admin: admin, Expiry: creds.Expiration, Status: shared.KeyOn,
 		CreatedAt: now, Managed: true,
 	}
 	m.mu.Lock()
@@ -316,7 +356,7 @@ func (m *Manager) install(since uint64, asOf time.Time, accounts []minioadmin.Se
 	for _, a := range accounts {
 		k := shared.Key{
 			Name: a.Name, AccessKey: a.AccessKey, Description: a.Description,
-			Expiry: a.Expiration, Status: a.Status,
+			Expiry: a.Expiration, Status: shared.KeyStatus(a.Status),
 			CreatedAt: m.created[a.AccessKey], Managed: IsManaged(a.AccessKey),
 		}
 		if !a.ImpliedPolicy {
@@ -386,6 +426,109 @@ func (m *Manager) Revoke(ctx context.Context, accessKey string) error {
 	delete(m.firstSeen, accessKey)
 	delete(m.policies, accessKey)
 	return m.saveLocked()
+}
+
+// Change is an edit of a key: a nil field is left as it is.
+type Change struct {
+	// Policy is the policy the key gets (checked by CheckPolicy: "" is
+	// an administrator key).
+	Policy      *string
+	Description *string
+	// Expiry: the zero time removes the expiry.
+	Expiry *time.Time
+	// Enabled turns the key on or off.
+	Enabled *bool
+}
+
+// Update changes a key in MinIO and in the cached list, and returns it as
+// it is now. MinIO removes an embedded policy from an update without one,
+// so a change that leaves the policy alone resends the current one, read
+// from MinIO in the same call (never from the cache, which may be a
+// refresh old). An unknown key is not_found.
+func (m *Manager) Update(ctx context.Context, accessKey string, c Change) (shared.Key, error) {
+	old, err := m.Get(ctx, accessKey)
+	if err != nil {
+		return shared.Key{}, err
+	}
+	req := minioadmin.UpdateServiceAccountRequest{KeepPolicy: c.Policy == nil}
+	if c.Policy != nil {
+		req.Policy = []byte(*c.Policy)
+	}
+	if c.Description != nil {
+		req.Description = *c.Description
+	}
+	if c.Expiry != nil {
+		req.Expiration, req.NoExpiry = *c.Expiry, c.Expiry.IsZero()
+	}
+	if c.Enabled != nil {
+		req.Status = minioadmin.StatusOff
+		if *c.Enabled {
+			req.Status = minioadmin.StatusOn
+		}
+	}
+	if err := m.admin.UpdateServiceAccount(ctx, accessKey, req); err != nil {
+		if shared.CodeOf(err) == shared.CodeNotFound {
+			m.mu.Lock()
+			m.cache.remove(accessKey)
+			m.mu.Unlock()
+			return shared.Key{}, &shared.Error{Code: shared.CodeNotFound, Field: "access_key", Message: "there is no key " + accessKey + ": it may have been revoked already"}
+		}
+		if e := shared.AsError(err); c.Policy != nil && e.Code == shared.CodeInvalidArgument && e.Field == "" {
+			return shared.Key{}, &shared.Error{Code: e.Code, Field: "policy", Message: "policy refused by MinIO: " + e.Message}
+		}
+		return shared.Key{}, err
+	}
+	k := old
+	if c.Policy != nil {
+		k.Policy = *c.Policy
+		k.PolicyKind, k.Admin = classify(k.Policy, k.Policy == "")
+	}
+	if c.Description != nil {
+		k.Description = *c.Description
+	}
+	if c.Expiry != nil {
+		k.Expiry = c.Expiry.UTC()
+	}
+	if req.Status != "" {
+		k.Status = shared.KeyStatus(req.Status)
+	}
+	k.MayHaveCreated = nil
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if c.Policy != nil {
+		m.policies[accessKey] = k.Policy
+	}
+	m.cache.put(k)
+	return k, m.saveLocked()
+}
+
+// Get returns one key from the list, reading the list from MinIO again
+// when it is not in the cached one (made elsewhere since the last
+// refresh). An unknown key is not_found, naming the field access_key.
+func (m *Manager) Get(ctx context.Context, accessKey string) (shared.Key, error) {
+	if accessKey == "" {
+		return shared.Key{}, shared.FieldError("access_key", "access key is required")
+	}
+	if len(accessKey) > 128 {
+		return shared.Key{}, shared.FieldError("access_key", "access key is too long (%d characters): copy it from the key list", len(accessKey))
+	}
+	for attempt := 0; ; attempt++ {
+		list, err := m.List(ctx)
+		if err != nil {
+			return shared.Key{}, err
+		}
+		for _, k := range list.Keys {
+			if k.AccessKey == accessKey {
+				return k, nil
+			}
+		}
+		if attempt > 0 {
+			return shared.Key{}, &shared.Error{Code: shared.CodeNotFound, Field: "access_key", Message: "there is no key " + accessKey + ": it may have been revoked already"}
+		}
+		if err := m.Refresh(ctx); err != nil {
+			return shared.Key{}, err
+		}
+	}
 }
 
 func (m *Manager) saveLocked() error {

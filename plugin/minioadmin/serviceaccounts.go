@@ -83,6 +83,9 @@ type UpdateServiceAccountRequest struct {
 	Name        string    // MinIO cannot clear a name, only change it
 	Description string    // MinIO cannot clear a description, only change it
 	Expiration  time.Time // new expiry
+	// NoExpiry removes the expiry: the account never expires (MinIO's
+	// "never" is the Unix epoch).
+	NoExpiry bool
 }
 
 var saNameRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_-]*$`)
@@ -279,6 +282,10 @@ func (c *Client) UpdateServiceAccount(ctx context.Context, accessKey string, req
 		NewName:        req.Name,
 		NewDescription: req.Description,
 		NewExpiration:  timePtr(req.Expiration),
+	}
+	if req.NoExpiry {
+		never := time.Unix(0, 0).UTC()
+		wire.NewExpiration = &never
 	}
 	plain, err := json.Marshal(wire)
 	if err != nil {

@@ -15,6 +15,9 @@ const (
 	ActionDeleteLifecycleRule = "delete_lifecycle_rule"
 	ActionCreateKey           = "create_key"
 	ActionRevokeKey           = "revoke_key"
+	ActionUpdateKey           = "update_key"
+	ActionSetKeyStatus        = "set_key_status"
+	ActionRotateKey           = "rotate_key"
 	ActionExpose              = "expose"
 	ActionUnexpose            = "unexpose"
 	// Off-site copies: the target node's replica bucket and pairing

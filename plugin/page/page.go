@@ -39,6 +39,11 @@ type State struct {
 	Keys     []shared.Key
 	// KeysAsOf is when the key list was read from MinIO.
 	KeysAsOf time.Time
+	// Tracking says whether last use is tracked (TrackingProblem: why
+	// not), and since when.
+	Tracking        bool
+	TrackingProblem string
+	TrackingSince   time.Time
 	// Errors met while gathering state (e.g. MinIO not answering), shown as
 	// notices; never secrets.
 	Problems []string
@@ -87,7 +92,10 @@ func Build(s State) shared.Page {
 	p.Sections = append(p.Sections, newBucketSection())
 	p.Sections = append(p.Sections, settingsSections(s)...)
 	p.Sections = append(p.Sections, replicationSections(s)...)
-	p.Sections = append(p.Sections, keysSection(s), createKeySection(s), connectSection(s))
+	p.Sections = append(p.Sections, keyNotices(s)...)
+	p.Sections = append(p.Sections, keysSection(s), createKeySection(s))
+	p.Sections = append(p.Sections, editKeySection(s)...)
+	p.Sections = append(p.Sections, connectSection(s))
 	return p
 }
 
@@ -215,37 +223,6 @@ func newBucketSection() shared.Section {
 			{Name: "retention_days", Label: "Retention days", Type: shared.FieldNumber, Placeholder: "30",
 				Help: "1 to 36,500 days (100 years)."},
 		}},
-	}
-}
-
-func keysSection(s State) shared.Section {
-	t := &shared.Table{
-		Columns: []shared.Column{
-			{ID: "name", Label: "Name"}, {ID: "access_key", Label: "Access key"}, {ID: "policy", Label: "Policy"},
-			{ID: "created", Label: "Created"}, {ID: "expiry", Label: "Expiry"}, {ID: "status", Label: "Status"},
-		},
-		Empty: "No access keys yet. Click Create key to make one for an app.",
-	}
-	for _, k := range s.Keys {
-		policy := policyCell(k)
-		row := shared.Row{ID: k.AccessKey, Cells: map[string]shared.Cell{
-			"name":       {Text: orDash(k.Name), Hint: k.Description},
-			"access_key": {Text: k.AccessKey, Copy: true},
-			"policy":     policy,
-			"created":    {Text: formatTime(k.CreatedAt)},
-			"expiry":     {Text: formatExpiry(k.Expiry)},
-			"status":     {Text: orDash(k.Status)},
-		}}
-		row.Actions = revokeActions(k)
-		if !k.Managed {
-			row.Cells["created"] = shared.Cell{Text: "created outside this page", Hint: "first seen " + formatTime(k.FirstSeen)}
-		}
-		t.Rows = append(t.Rows, row)
-	}
-	return shared.Section{
-		ID: "keys", Kind: shared.SectionTable, Title: "Access keys",
-		Description: "Each key is a stand-alone credential pair you give to one app. When that app is decommissioned, revoke its key without touching anyone else's. As of " + formatTime(s.KeysAsOf) + ".",
-		Table:       t,
 	}
 }
 
@@ -426,13 +403,6 @@ func formatTime(t time.Time) string {
 		return "—"
 	}
 	return t.UTC().Format("2006-01-02 15:04 UTC")
-}
-
-func formatExpiry(t time.Time) string {
-	if t.IsZero() || t.Year() >= 9999 {
-		return "never"
-	}
-	return formatTime(t)
 }
 
 func input(v map[string]any) json.RawMessage {

@@ -133,20 +133,32 @@
   }
 
   // confirmDialog asks in a page dialog (not window.confirm) and resolves
-  // to true when the user confirms.
-  function confirmDialog(text, okLabel, danger) {
+  // to true when the user confirms. With choices (checkboxes), it
+  // resolves to {field: ticked} when confirmed, false when cancelled.
+  function confirmDialog(text, okLabel, danger, choices) {
     return new Promise((resolve) => {
       openModal('modal-confirm', (dialog, titleID, close) => {
         dialog.dataset.escape = 'true';
         const cancel = el('button', { type: 'button', class: 'btn btn-secondary', 'data-confirm-cancel': true, 'data-autofocus': true, text: 'Cancel' });
         const ok = el('button', { type: 'button', class: 'btn ' + (danger ? 'btn-danger' : 'btn-primary'), 'data-confirm-ok': true, text: okLabel || 'Confirm' });
+        const boxes = (choices || []).map((c) => {
+          const box = el('input', { type: 'checkbox', 'data-choice': c.field });
+          box.checked = !!c.checked;
+          return { field: c.field, box: box, label: el('label', { class: 'modal-choice' }, box, el('span', { text: ' ' + c.label })) };
+        });
         cancel.addEventListener('click', () => close(false));
-        ok.addEventListener('click', () => close(true));
+        ok.addEventListener('click', () => {
+          if (!boxes.length) { close(true); return; }
+          const picked = {};
+          for (const b of boxes) picked[b.field] = b.box.checked;
+          close(picked);
+        });
         dialog.append(
           el('h2', { id: titleID, class: 'modal-title', text: 'Please confirm' }),
           el('p', { class: 'modal-text', text: text }),
+          ...boxes.map((b) => b.label),
           el('div', { class: 'modal-actions' }, cancel, ok));
-      }, (value) => resolve(value === true));
+      }, (value) => resolve(value === true ? true : (value && typeof value === 'object' ? value : false)));
     });
   }
 
@@ -374,8 +386,11 @@
       if (typed === null) return;
       input[button.dataset.promptField] = typed;
     } else if (button.dataset.confirm) {
-      const ok = await confirmDialog(button.dataset.confirm, button.dataset.label, button.dataset.danger === 'true');
+      let choices = [];
+      try { choices = JSON.parse(button.dataset.choices || '[]'); } catch (e) { choices = []; }
+      const ok = await confirmDialog(button.dataset.confirm, button.dataset.label, button.dataset.danger === 'true', choices);
       if (!ok) return;
+      if (typeof ok === 'object') Object.assign(input, ok);
     }
     button.disabled = true;
     try {
