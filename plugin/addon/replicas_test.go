@@ -251,6 +251,26 @@ func TestReplicateWithinOneNode(t *testing.T) {
 	}
 	_, err = a.ReplicationStatus(ctx, shared.ReplicationStatusRequest{Name: "photos"})
 	require.True(t, errors.Is(err, shared.ErrNotFound), "%v", err)
+	// Paired again without replicating deletes (a new token for the same
+	// bucket: the first key stays, a second one is made): a delete here
+	// stays here, while uploads still go.
+	again := act(t, a, "create_replica_target", map[string]any{"name": "copy"})
+	require.True(t, again.OK, again.Message)
+	require.Contains(t, again.Message, "(it existed)")
+	require.NotEqual(t, res.AccessKey, again.AccessKey)
+	noDeletes := act(t, a, "replicate_bucket", map[string]any{"name": "photos", "token": again.Token, "replicate_deletes": false})
+	require.True(t, noDeletes.OK, noDeletes.Message)
+	require.Contains(t, noDeletes.Message, "Deletes are not replicated")
+	require.NoError(t, c.RemoveObject(ctx, "photos", "after", minio.RemoveObjectOptions{}))
 	_, err = c.PutObject(ctx, "photos", "later", bytes.NewReader([]byte("x")), 1, minio.PutObjectOptions{})
 	require.NoError(t, err)
+	require.EventuallyWithT(t, func(ct *assert.CollectT) {
+		_, err := c.StatObject(ctx, "copy", "later", minio.StatObjectOptions{})
+		assert.NoError(ct, err, "an upload after the delete arrived")
+	}, 2*time.Minute, time.Second)
+	_, err = c.StatObject(ctx, "copy", "after", minio.StatObjectOptions{})
+	require.NoError(t, err, "the delete was not replicated")
+	stNo, err := a.ReplicationStatus(ctx, shared.ReplicationStatusRequest{Name: "photos"})
+	require.NoError(t, err)
+	require.False(t, stNo.ReplicateDeletes)
 }
