@@ -611,7 +611,7 @@ func (e *env) rowMutations(ctx context.Context) []Row {
 	loadCtx, stop := context.WithCancel(ctx)
 	withCh := make(chan Result)
 	go func() { withCh <- run(loadCtx) }()
-	ran, failed, mutErr, planned := e.mutate(ctx)
+	ran, failed, planned, mutErr := e.mutate(ctx)
 	stop()
 	with := <-withCh
 	if mutErr != nil {
@@ -638,9 +638,9 @@ func (e *env) rowMutations(ctx context.Context) []Row {
 // RPC, unexposing and exposing the domain again every tenth, within
 // mutationBound: a step not begun by then is left out (and what it would
 // delete is not made). It ends unexposed whatever the bound. It returns
-// the steps it ran, the failed ones, the first error and the steps
-// planned.
-func (e *env) mutate(ctx context.Context) (ran, failed int, first error, planned int) {
+// the steps it ran, the failed ones, the steps planned and the first
+// error.
+func (e *env) mutate(ctx context.Context) (ran, failed, planned int, first error) {
 	deadline := time.Now().Add(mutationBound)
 	do := func(step func() error) bool {
 		planned++
@@ -684,7 +684,7 @@ func (e *env) mutate(ctx context.Context) (ran, failed int, first error, planned
 	}
 	deadline = time.Now().Add(time.Minute) // the last step runs whatever the bound
 	do(func() error { _, err := e.rpc.Unexpose(ctx, shared.UnexposeRequest{}); return err })
-	return ran, failed, first, planned
+	return ran, failed, planned, first
 }
 
 // rowsDevHost: resident memory of the add-on and of a development host
