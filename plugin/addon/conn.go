@@ -94,7 +94,7 @@ func newConn(log hclog.Logger, opts []supervisor.Option) *conn {
 
 // restartSettings are the settings MinIO can only take by restarting.
 var restartSettings = []string{
-	settings.KeyMinIOBinary, settings.KeyDataDir, settings.KeyEnvFile, settings.KeyS3Address,
+	settings.KeyMinIOBinary, settings.KeyDataDir, settings.KeyDataDirs, settings.KeyEnvFile, settings.KeyS3Address,
 	settings.KeyConsoleAddress, settings.KeyRegion, settings.KeyStateDir,
 }
 
