@@ -319,6 +319,9 @@ type ActionResult struct {
 	// AccessKey and SecretKey are set by the key-creating action only.
 	AccessKey string `json:"access_key,omitempty"`
 	SecretKey string `json:"secret_key,omitempty"`
+	// Token is set by the cluster-creating action only: the join token
+	// (it holds the cluster's root credentials, encrypted), shown once.
+	Token string `json:"token,omitempty"`
 }
 
 // Retry is a confirmation asked after a failed action (see ActionResult).

@@ -17,4 +17,8 @@ const (
 	ActionRevokeKey           = "revoke_key"
 	ActionExpose              = "expose"
 	ActionUnexpose            = "unexpose"
+	// Drives and nodes.
+	ActionAddPool       = "add_pool"
+	ActionCreateCluster = "create_cluster"
+	ActionJoinCluster   = "join_cluster"
 )
