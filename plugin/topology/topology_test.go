@@ -21,7 +21,7 @@ func fourNodes() layout.Layout {
 	return l
 }
 
-func TestFromMinIOCluster(t *testing.T) {
+func TestFromMinIOFourNodes(t *testing.T) {
 	t.Parallel()
 	now := time.Now()
 	info := minioadmin.ServerInfo{
