@@ -657,11 +657,11 @@ func (s *Supervisor) waitReady(ctx context.Context, lay layout.Layout, p *proc) 
 		}
 		if lay.Distributed() && time.Since(probed) >= clusterProbeEvery {
 			probed = time.Now()
-			silent := s.silentPeers(ctx, lay.Peers())
-			msg := waitingMessage(lay, silent, s.minioReason())
+			waiting, words := notJoined(lay.Peers(), s.peerStates(ctx, lay.Peers()))
+			msg := waitingMessage(lay, words, s.minioReason())
 			s.update(func(st *shared.Status) {
 				if st.State == shared.StateStarting {
-					st.Message, st.WaitingFor = msg, silent
+					st.Message, st.WaitingFor = msg, waiting
 				}
 			})
 		}
@@ -711,7 +711,7 @@ func (s *Supervisor) watch(ctx context.Context, set settings.Settings, lay layou
 		}
 		var silent []string
 		if lay.Distributed() {
-			silent = s.silentPeers(ctx, lay.Peers())
+			silent = down(lay.Peers(), s.peerStates(ctx, lay.Peers()))
 		}
 		msg := degradedMessage(p.pid, set.S3URL(), why, silent, s.minioReason())
 		if fails == 3 {
