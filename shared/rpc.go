@@ -213,6 +213,9 @@ func (c *PluginClient) DeleteLifecycleRule(ctx context.Context, req DeleteLifecy
 func (c *PluginClient) Capacity(ctx context.Context, req CapacityRequest) (Capacity, error) {
 	return call[CapacityRequest, Capacity](ctx, c, "Capacity", req)
 }
+func (c *PluginClient) Topology(ctx context.Context, req TopologyRequest) (Topology, error) {
+	return call[TopologyRequest, Topology](ctx, c, "Topology", req)
+}
 func (c *PluginClient) ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error) {
 	return call[ListKeysRequest, ListKeysResponse](ctx, c, "ListKeys", req)
 }
@@ -362,6 +365,9 @@ func (s *PluginServer) DeleteLifecycleRule(a Args, r *Reply) error {
 }
 func (s *PluginServer) Capacity(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.Capacity)
+}
+func (s *PluginServer) Topology(a Args, r *Reply) error {
+	return serve(s, a, r, StorageModule.Topology)
 }
 func (s *PluginServer) ListKeys(a Args, r *Reply) error {
 	return serve(s, a, r, StorageModule.ListKeys)

@@ -108,6 +108,9 @@ func (f *fake) DeleteLifecycleRule(ctx context.Context, req shared.DeleteLifecyc
 func (f *fake) Capacity(ctx context.Context, req shared.CapacityRequest) (shared.Capacity, error) {
 	return respond[shared.Capacity](ctx, f, "Capacity", req)
 }
+func (f *fake) Topology(ctx context.Context, req shared.TopologyRequest) (shared.Topology, error) {
+	return respond[shared.Topology](ctx, f, "Topology", req)
+}
 func (f *fake) ListKeys(ctx context.Context, req shared.ListKeysRequest) (shared.ListKeysResponse, error) {
 	return respond[shared.ListKeysResponse](ctx, f, "ListKeys", req)
 }
@@ -292,6 +295,16 @@ func methods() []method {
 			Forecast: &shared.Forecast{Text: "full in about 3 days", FullInSeconds: 259200, WindowSeconds: 604800}},
 			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
 				return c.Capacity(ctx, r.(shared.CapacityRequest))
+			}},
+		{"Topology", shared.TopologyRequest{}, shared.Topology{Mode: "cluster", Cluster: "c1", Parity: 2, ReadTolerance: 2, WriteTolerance: 1,
+			NodeReadTolerance: 2, NodeWriteTolerance: 1, Text: "x", FromMinIO: true, AsOf: when, WaitingFor: []string{"10.0.0.2:9000"},
+			Pools: []shared.TopologyPool{{Sets: 1, DrivesPerSet: 4}},
+			Nodes: []shared.TopologyNode{{Address: "10.0.0.1:9000", Self: true, State: shared.NodeOnline, Drives: []shared.TopologyDrive{{
+				Path: "/mnt/a", State: shared.DriveHealing, MinIOState: "ok", Total: 100, Used: 10, Free: 90, Pool: 0, Set: 0,
+				Heal: &shared.HealProgress{Started: when, ObjectsTotal: 10, BytesTotal: 1000, ItemsHealed: 3, BytesDone: 300}}}}},
+			Healing: shared.Healing{Drives: 1, ItemsHealed: 3, BytesDone: 300, Text: "y"}},
+			func(ctx context.Context, c *shared.PluginClient, r any) (any, error) {
+				return c.Topology(ctx, r.(shared.TopologyRequest))
 			}},
 		{"ListKeys", shared.ListKeysRequest{}, shared.ListKeysResponse{Keys: []shared.Key{{Name: "ci", AccessKey: "quazzar-ABCDEFGHIJ", Description: "d",
 			PolicyKind: shared.PolicyCustom, Policy: `{"Version":"2012-10-17"}`, Expiry: when, Status: shared.KeyRotating, CreatedAt: when, Managed: true,

@@ -57,6 +57,9 @@ type StorageModule interface {
 
 	// Capacity is the node's drives and how full they are.
 	Capacity(ctx context.Context, req CapacityRequest) (Capacity, error)
+	// Topology is the store's nodes and drives with their state, the
+	// parity in use, what may fail, and healing in progress. Read-only.
+	Topology(ctx context.Context, req TopologyRequest) (Topology, error)
 
 	ListKeys(ctx context.Context, req ListKeysRequest) (ListKeysResponse, error)
 	CreateKey(ctx context.Context, req CreateKeyRequest) (CreateKeyResponse, error)
@@ -193,6 +196,9 @@ type Status struct {
 	Adopted        bool   `json:"adopted,omitempty"`
 	S3Address      string `json:"s3_address"`
 	ConsoleAddress string `json:"console_address"`
+	// WaitingFor are the other nodes of the cluster whose MinIO does not
+	// answer, while the pool forms or while MinIO has no quorum.
+	WaitingFor []string `json:"waiting_for,omitempty"`
 }
 
 type EndpointRequest struct{}
@@ -487,6 +493,118 @@ type Capacity struct {
 	Level    CapacityLevel `json:"level"`
 	AsOf     time.Time     `json:"as_of,omitzero"`
 	Forecast *Forecast     `json:"forecast,omitempty"`
+}
+
+// ---- topology ----
+
+type TopologyRequest struct{}
+
+// States of a node and of a drive in a Topology.
+const (
+	// NodeOnline: its MinIO answers the other nodes; NodeOffline: it does
+	// not (stopped, unreachable); NodeWaiting: the pool has not formed
+	// yet (MinIO forms a new pool once every node is up).
+	NodeOnline  = "online"
+	NodeOffline = "offline"
+	NodeWaiting = "waiting"
+	// DriveOnline: MinIO uses it; DriveOffline: it does not (failed,
+	// missing, unformatted, its node down: DriveInfo.MinIOState says
+	// which); DriveHealing: MinIO rebuilds its data (a new or replaced
+	// drive, or one that was offline).
+	DriveOnline  = "online"
+	DriveOffline = "offline"
+	DriveHealing = "healing"
+)
+
+// Topology is the store's layout as MinIO reports it: on a node of its
+// own, one node with its drives; in a cluster, every node. Buckets, keys
+// and policies are cluster-wide (they live in MinIO); the add-on's own
+// state (exposure, caches, usage history) is per node.
+type Topology struct {
+	// Mode is "single drive", "erasure set" (one node, several drives) or
+	// "cluster".
+	Mode string `json:"mode"`
+	// Cluster is the cluster's id (cluster mode).
+	Cluster string         `json:"cluster,omitempty"`
+	Nodes   []TopologyNode `json:"nodes"`
+	// Parity is how many drives of each erasure set hold parity (MinIO's
+	// standard storage class); 0 on a single drive.
+	Parity int `json:"parity"`
+	// Pools are MinIO's server pools, in order.
+	Pools []TopologyPool `json:"pools"`
+	// ReadTolerance and WriteTolerance are how many drives of one erasure
+	// set may fail before its data is unreadable, and before writes to it
+	// stop. NodeReadTolerance and NodeWriteTolerance say the same in
+	// nodes (cluster mode).
+	ReadTolerance      int `json:"read_tolerance"`
+	WriteTolerance     int `json:"write_tolerance"`
+	NodeReadTolerance  int `json:"node_read_tolerance,omitempty"`
+	NodeWriteTolerance int `json:"node_write_tolerance,omitempty"`
+	// Text says the above in words.
+	Text    string  `json:"text"`
+	Healing Healing `json:"healing"`
+	// WaitingFor are the nodes whose MinIO does not answer while the pool
+	// forms or without quorum.
+	WaitingFor []string `json:"waiting_for,omitempty"`
+	// FromMinIO is true when MinIO reported all this (as of AsOf); false
+	// when MinIO is not serving yet and the nodes and drives are the
+	// add-on's record of the layout, their states unknown.
+	FromMinIO bool      `json:"from_minio"`
+	AsOf      time.Time `json:"as_of,omitzero"`
+}
+
+// TopologyNode is one node of the store.
+type TopologyNode struct {
+	// Address is host:port of its S3 API.
+	Address string `json:"address"`
+	// Self is true for the node that answered.
+	Self   bool            `json:"self,omitempty"`
+	State  string          `json:"state"`
+	Drives []TopologyDrive `json:"drives"`
+}
+
+// TopologyPool is one server pool: how MinIO cut its drives into sets.
+type TopologyPool struct {
+	Sets         int `json:"sets"`
+	DrivesPerSet int `json:"drives_per_set"`
+}
+
+// TopologyDrive is one drive of a node.
+type TopologyDrive struct {
+	Path  string `json:"path"`
+	State string `json:"state"`
+	// MinIOState is MinIO's own word ("ok", "offline", "unformatted",
+	// "faulty", …), when it said.
+	MinIOState string `json:"minio_state,omitempty"`
+	Total      uint64 `json:"total"`
+	Used       uint64 `json:"used"`
+	Free       uint64 `json:"free"`
+	// Pool and Set place it (-1 when MinIO has not).
+	Pool int           `json:"pool"`
+	Set  int           `json:"set"`
+	Heal *HealProgress `json:"heal,omitempty"`
+}
+
+// HealProgress is MinIO's progress in healing one drive.
+type HealProgress struct {
+	Started time.Time `json:"started,omitzero"`
+	// ObjectsTotal and BytesTotal are what its erasure set held when the
+	// heal began.
+	ObjectsTotal uint64 `json:"objects_total"`
+	BytesTotal   uint64 `json:"bytes_total"`
+	ItemsHealed  uint64 `json:"items_healed"`
+	ItemsFailed  uint64 `json:"items_failed"`
+	BytesDone    uint64 `json:"bytes_done"`
+	Finished     bool   `json:"finished,omitempty"`
+}
+
+// Healing sums up the drives MinIO heals.
+type Healing struct {
+	Drives      int    `json:"drives"`
+	ItemsHealed uint64 `json:"items_healed"`
+	ItemsFailed uint64 `json:"items_failed"`
+	BytesDone   uint64 `json:"bytes_done"`
+	Text        string `json:"text,omitempty"`
 }
 
 // ---- access keys ----

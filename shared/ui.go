@@ -331,8 +331,10 @@ type ActionResult struct {
 	// (create_key, rotate_key) only.
 	AccessKey string `json:"access_key,omitempty"`
 	SecretKey string `json:"secret_key,omitempty"`
-	// Token is set by the action that makes a pairing token only: like
-	// a secret, it is in this answer and nowhere else.
+	// Token is set by the actions that make a token only (create_replica_target:
+	// the pairing token; create_cluster: the join token, which holds the
+	// cluster's root credentials, encrypted): like a secret, it is in this
+	// answer and nowhere else.
 	Token string `json:"token,omitempty"`
 }
 

@@ -25,13 +25,15 @@ const addonID = "object-storage"
 // addonFlags are the add-on's settings this command takes as flags.
 type addonFlags struct {
 	s3Address, consoleAddress, scannerSpeed, usageInterval, minioBinary string
+	// dataDirs are MinIO's drives, comma-separated; empty: <state>/objects.
+	dataDirs string
 }
 
 // addonSettings are the add-on's settings for a development host: its
-// folders under the state folder (settings.UnderFolder), the flags'
-// addresses and binary (a relative binary path made absolute: the add-on
-// runs in its own folder). They are checked here, so a bad flag is named
-// before anything starts.
+// folders under the state folder (settings.UnderFolder), or the drives of
+// --data-dirs, the flags' addresses and binary (relative paths made
+// absolute: the add-on runs in its own folder). They are checked here, so
+// a bad flag is named before anything starts.
 func addonSettings(state string, f addonFlags) (map[string]string, error) {
 	set, err := settings.UnderFolder(state)
 	if err != nil {
@@ -42,6 +44,15 @@ func addonSettings(state string, f addonFlags) (map[string]string, error) {
 		if set.MinIOBinary, err = filepath.Abs(f.minioBinary); err != nil {
 			return nil, fmt.Errorf("--minio-binary %q: %w", f.minioBinary, err)
 		}
+	}
+	if f.dataDirs != "" {
+		drives := settings.SplitList(f.dataDirs)
+		for i, d := range drives {
+			if drives[i], err = filepath.Abs(d); err != nil {
+				return nil, fmt.Errorf("--data-dirs %q: %w", d, err)
+			}
+		}
+		set = set.WithDrives(drives)
 	}
 	m := set.Map()
 	m[settings.KeyS3Address] = f.s3Address
@@ -60,7 +71,8 @@ func addonSettings(state string, f addonFlags) (map[string]string, error) {
 // command line: they override what the host stored.
 func explicitSettings(all map[string]string) map[string]string {
 	byFlag := map[string][]string{
-		"state-dir":       {settings.KeyDataDir, settings.KeyEnvFile, settings.KeyStateDir},
+		"state-dir":       {settings.KeyDataDir, settings.KeyDataDirs, settings.KeyEnvFile, settings.KeyStateDir},
+		"data-dirs":       {settings.KeyDataDir, settings.KeyDataDirs},
 		"s3-address":      {settings.KeyS3Address},
 		"console-address": {settings.KeyConsoleAddress},
 		"scanner-speed":   {settings.KeyScannerSpeed},
@@ -85,6 +97,7 @@ func main() {
 	flag.StringVar(&cfg.Listen, "listen", cfg.Listen, "address the panel listens on (loopback)")
 	flag.StringVar(&cfg.StateDir, "state-dir", cfg.StateDir, "folder for the host's state and the add-on's data (<state-dir>/objects), env file (<state-dir>/minio.env) and state (<state-dir>/object-storage)")
 	flag.StringVar(&cfg.PluginsDir, "plugins", cfg.PluginsDir, "folder of plugin folders, each with plugin.json and its executable (make build writes bin/plugins)")
+	flag.StringVar(&af.dataDirs, "data-dirs", af.dataDirs, "MinIO's drives, comma-separated, one mount point each (e.g. /mnt/d1,/mnt/d2,/mnt/d3,/mnt/d4); with 2 or more MinIO runs one erasure set across them; empty: one drive, <state-dir>/objects")
 	flag.StringVar(&af.s3Address, "s3-address", af.s3Address, "address MinIO's S3 API listens on")
 	flag.StringVar(&af.consoleAddress, "console-address", af.consoleAddress, "address MinIO's web console listens on")
 	flag.StringVar(&af.scannerSpeed, "scanner-speed", af.scannerSpeed, "MinIO data-usage scanner speed: fastest, fast, default, slow, slowest (empty keeps MinIO's default)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"os"
 	"path/filepath"
 	"testing"
 
@@ -30,6 +31,21 @@ func TestAddonSettingsLiveUnderTheStateFolder(t *testing.T) {
 	got, err = addonSettings(state, f)
 	require.NoError(t, err)
 	require.True(t, filepath.IsAbs(got["minio_binary"]), "a relative --minio-binary path becomes absolute (the add-on runs in its own folder): %s", got["minio_binary"])
+
+	f.minioBinary = "minio"
+	f.dataDirs = "/mnt/d1, /mnt/d2,rel/d3"
+	got, err = addonSettings(state, f)
+	require.NoError(t, err)
+	require.Equal(t, "/mnt/d1", got["data_dir"])
+	wd, err := os.Getwd()
+	require.NoError(t, err)
+	require.Equal(t, "/mnt/d1,/mnt/d2,"+filepath.Join(wd, "rel", "d3"), got["data_dirs"], "--data-dirs are the drives, made absolute")
+	require.Equal(t, filepath.Join(state, "minio.env"), got["env_file"], "the env file stays under the state folder")
+
+	f.dataDirs = "/mnt/d1,/mnt/d1"
+	_, err = addonSettings(state, f)
+	require.ErrorIs(t, err, shared.ErrInvalidArgument, "a drive listed twice is refused before anything starts")
+	f.dataDirs = ""
 
 	f.s3Address = "nonsense"
 	_, err = addonSettings(state, f)

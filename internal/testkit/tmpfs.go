@@ -5,6 +5,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -18,12 +19,24 @@ func MountTmpfs(t testing.TB, size string) string {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatalf("make the mount point: %v", err)
 	}
+	MountTmpfsAt(t, dir, size)
+	return dir
+}
+
+// MountTmpfsAt mounts a new tmpfs of size on the existing folder dir (a
+// drive replaced at the same mount point), unmounted when the test ends
+// if it still is mounted then. Root only, as MountTmpfs.
+func MountTmpfsAt(t testing.TB, dir, size string) {
+	t.Helper()
 	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size="+size+",mode=0700", "tmpfs", dir).CombinedOutput()
 	if err != nil {
 		Missing(t, "cannot mount a tmpfs (needs root): mount -t tmpfs -o size="+size+" tmpfs "+dir+": "+strings.TrimSpace(string(out))+": "+err.Error())
 	}
-	// Registered after t.TempDir: runs before the folder is removed.
+	// Registered after the folder's t.TempDir: runs before it is removed.
 	t.Cleanup(func() {
+		if !isMountPoint(dir) {
+			return // unmounted by the test already
+		}
 		if out, err := exec.Command("umount", dir).CombinedOutput(); err != nil {
 			// Something still holds it (a process the test did not
 			// stop): detach it now, it goes when released.
@@ -32,5 +45,24 @@ func MountTmpfs(t testing.TB, size string) string {
 			}
 		}
 	})
-	return dir
+}
+
+// Unmount detaches the filesystem mounted on dir at once, even while
+// processes use it (a drive pulled out): dir is then the empty folder
+// below it again.
+func Unmount(t testing.TB, dir string) {
+	t.Helper()
+	if out, err := exec.Command("umount", "-l", dir).CombinedOutput(); err != nil {
+		t.Fatalf("unmount %s: %v: %s", dir, err, out)
+	}
+}
+
+// isMountPoint reports whether a filesystem is mounted on dir (it is on
+// another device than its parent).
+func isMountPoint(dir string) bool {
+	var a, b syscall.Stat_t
+	if syscall.Stat(dir, &a) != nil || syscall.Stat(filepath.Dir(dir), &b) != nil {
+		return false
+	}
+	return a.Dev != b.Dev
 }

@@ -26,6 +26,10 @@ func (a *Addon) gather(ctx context.Context, withHistory bool) page.State {
 	st, _ := a.Status(ctx, shared.StatusRequest{})
 	ep, _ := a.Endpoint(ctx, shared.EndpointRequest{})
 	s := page.State{Status: st, Endpoint: ep, Now: time.Now()}
+	s.Topology, _ = a.Topology(ctx, shared.TopologyRequest{})
+	if s.PendingPool = a.conn.pendingPool(); len(s.PendingPool) > 0 {
+		s.PendingPoolText, s.PendingPoolError = a.conn.poolText(s.PendingPool)
+	}
 	if st.State != shared.StateRunning && st.State != shared.StateDegraded {
 		return s
 	}
@@ -95,9 +99,15 @@ type StateDocument struct {
 	Status   shared.Status   `json:"status"`
 	Endpoint shared.Endpoint `json:"endpoint"`
 	Capacity shared.Capacity `json:"capacity"`
-	Buckets  []shared.Bucket `json:"buckets"`
-	LastScan time.Time       `json:"last_scan,omitzero"`
-	Keys     []shared.Key    `json:"keys"`
+	// Topology is the store's nodes and drives, the parity in use, what
+	// may fail, and healing in progress.
+	Topology shared.Topology `json:"topology"`
+	// PendingPool are new drives of the settings waiting to be confirmed
+	// as a pool (add_pool).
+	PendingPool []string        `json:"pending_pool,omitempty"`
+	Buckets     []shared.Bucket `json:"buckets"`
+	LastScan    time.Time       `json:"last_scan,omitzero"`
+	Keys        []shared.Key    `json:"keys"`
 	// Tracking says whether keys' last use is tracked (MinIO's audit
 	// log reaches the add-on); TrackingProblem why not.
 	Tracking        bool      `json:"tracking"`
@@ -113,6 +123,7 @@ func (a *Addon) State(ctx context.Context, req shared.StateRequest) (shared.Stat
 	s := a.gather(ctx, req.Query["history"] == "1" || req.Query["history"] == "true")
 	doc := StateDocument{
 		Status: s.Status, Endpoint: s.Endpoint, Capacity: s.Capacity, LastScan: s.LastScan, Problems: s.Problems,
+		Topology: s.Topology, PendingPool: s.PendingPool,
 		Buckets: s.Buckets, Keys: s.Keys,
 		Tracking: s.Tracking, TrackingProblem: s.TrackingProblem, TrackingSince: s.TrackingSince,
 	}
@@ -282,6 +293,9 @@ var actions = []action{
 	handle(page.ActionReplicateBucket, (*Addon).replicateBucketAction),
 	handle(page.ActionResyncBucket, (*Addon).resyncBucketAction),
 	handle(page.ActionStopReplication, (*Addon).stopReplicationAction),
+	handle(page.ActionAddPool, (*Addon).addPoolAction),
+	handle(page.ActionCreateCluster, (*Addon).createClusterAction),
+	handle(page.ActionJoinCluster, (*Addon).joinClusterAction),
 }
 
 var actionsByName = func() map[string]action {

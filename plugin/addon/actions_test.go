@@ -161,7 +161,8 @@ func TestActionTableMatchesPage(t *testing.T) {
 			{Name: "b", Visibility: shared.Public, ObjectLock: true, Versioning: shared.VersioningEnabled},
 			{Name: "c", Visibility: shared.Custom},
 		},
-		Keys: []shared.Key{{Name: "k", AccessKey: "quazzar-ABCDEFGHIJ", Managed: true, Status: shared.KeyOn}},
+		Keys:        []shared.Key{{Name: "k", AccessKey: "quazzar-ABCDEFGHIJ", Managed: true, Status: shared.KeyOn}},
+		PendingPool: []string{"/mnt/e1", "/mnt/e2", "/mnt/e3", "/mnt/e4"}, PendingPoolText: "Add 4 drives as pool 2.",
 	}
 	used := map[string]bool{}
 	p := page.Build(st)

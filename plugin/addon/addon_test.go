@@ -42,6 +42,15 @@ func start(t testing.TB, extra map[string]string) *fixture {
 	for k, v := range extra {
 		set[k] = v
 	}
+	f := configured(t, set)
+	f.waitRunning(t)
+	return f
+}
+
+// configured configures a real add-on with the settings set (MinIO starts
+// in the background), stopped when the test ends.
+func configured(t testing.TB, set map[string]string) *fixture {
+	t.Helper()
 	logs := &testkit.Buffer{}
 	a := New(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Debug}))
 	_, err := a.Configure(context.Background(), shared.ConfigureRequest{Settings: set})
@@ -51,9 +60,7 @@ func start(t testing.TB, extra map[string]string) *fixture {
 		defer cancel()
 		_, _ = a.Shutdown(ctx, shared.ShutdownRequest{StopServices: true})
 	})
-	f := &fixture{a: a, settings: set, logs: logs}
-	f.waitRunning(t)
-	return f
+	return &fixture{a: a, settings: set, logs: logs}
 }
 
 func (f *fixture) waitRunning(t testing.TB) {

@@ -20,6 +20,7 @@ import (
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/lastused"
+	"github.com/quazzar/object-storage/plugin/layout"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/owners"
 	"github.com/quazzar/object-storage/plugin/replication"
@@ -27,6 +28,7 @@ import (
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/store"
 	"github.com/quazzar/object-storage/plugin/supervisor"
+	"github.com/quazzar/object-storage/plugin/topology"
 	"github.com/quazzar/object-storage/plugin/usage"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -56,8 +58,11 @@ type conn struct {
 	svc *services
 	// gen counts restarts: clients built for an older generation are
 	// thrown away instead of replacing newer ones.
-	gen      uint64
+	gen uint64
+	// starting is set while a background start of generation startGen
+	// waits for MinIO.
 	starting bool
+	startGen uint64
 	lastTry  time.Time
 	// wireErr is why the add-on could not build its MinIO clients.
 	wireErr error
@@ -118,8 +123,26 @@ func newConn(log hclog.Logger, opts []supervisor.Option) *conn {
 
 // restartSettings are the settings MinIO can only take by restarting.
 var restartSettings = []string{
-	settings.KeyMinIOBinary, settings.KeyDataDir, settings.KeyEnvFile, settings.KeyS3Address,
+	settings.KeyMinIOBinary, settings.KeyDataDir, settings.KeyDataDirs, settings.KeyEnvFile, settings.KeyS3Address,
 	settings.KeyConsoleAddress, settings.KeyRegion, settings.KeyStateDir,
+}
+
+// layout is the drive layout MinIO runs with: the supervisor's once it has
+// read it, else the record in the state folder, else the settings' drives
+// as one pool (nothing recorded yet).
+func (c *conn) layout() layout.Layout {
+	c.mu.Lock()
+	sup, set := c.sup, c.set
+	c.mu.Unlock()
+	if sup != nil {
+		if l := sup.Layout(); len(l.Pools) > 0 {
+			return l
+		}
+	}
+	if l, ok, err := layout.Read(set.StateDir); err == nil && ok {
+		return l
+	}
+	return layout.Single(set.Drives())
 }
 
 // settings returns the settings in effect.
@@ -153,6 +176,12 @@ func (c *conn) configure(ctx context.Context, next settings.Settings, confirm bo
 	c.mu.Unlock()
 
 	changed := diff(prev.Map(), next.Map())
+	if slices.Contains(changed, settings.KeyDataDirs) || slices.Contains(changed, settings.KeyDataDir) || slices.Contains(changed, settings.KeyS3Address) {
+		res, done, err := c.changeDrives(ctx, next, confirm)
+		if done || err != nil {
+			return res, err
+		}
+	}
 	var needRestart []string
 	for _, k := range changed {
 		if slices.Contains(restartSettings, k) {
@@ -161,13 +190,9 @@ func (c *conn) configure(ctx context.Context, next settings.Settings, confirm bo
 	}
 	if len(needRestart) > 0 {
 		if !confirm {
-			took := c.sup.StartupTime()
-			if took < time.Second {
-				took = time.Second
-			}
 			return shared.ConfigureResponse{}, shared.Errorf(shared.CodeNeedsRestart,
 				"changing %s restarts MinIO: open S3 connections drop and S3 is unavailable for about %s (its last start took %s); confirm the restart to apply it. Nothing was changed.",
-				strings.Join(needRestart, ", "), (took + 2*time.Second).Round(time.Second), took.Round(100*time.Millisecond))
+				strings.Join(needRestart, ", "), c.downtime().Round(time.Second), max(c.sup.StartupTime(), time.Second).Round(100*time.Millisecond))
 		}
 		return c.restart(ctx, next)
 	}
@@ -207,51 +232,147 @@ func diff(a, b map[string]string) []string {
 	return out
 }
 
+// changeDrives checks a change of the drive list (or of this node's
+// address) against the layout MinIO was set up with. A changed list is
+// refused, nothing changed. Drives added at the end are a new pool: asked
+// to confirm (needs_restart, which the settings form turns into a
+// question), then added (done). Anything else goes on as a restart.
+func (c *conn) changeDrives(ctx context.Context, next settings.Settings, confirm bool) (res shared.ConfigureResponse, done bool, err error) {
+	rec, ok, err := layout.Read(next.StateDir)
+	if err != nil || !ok {
+		return res, false, err
+	}
+	v := layout.Check(rec, next.Drives(), next.S3Address)
+	switch v.Kind {
+	case layout.Changed:
+		return res, true, shared.Errorf(shared.CodeConflict, "%s Nothing was changed.", shared.AsError(v.Err).Message)
+	case layout.Expansion:
+		parity := c.parity(rec)
+		grown, err := rec.Expand(v.New, parity)
+		if err != nil {
+			return res, true, shared.Errorf(shared.CodeOf(err), "%s Nothing was changed.", shared.AsError(err).Message)
+		}
+		if !confirm {
+			return res, true, shared.Errorf(shared.CodeNeedsRestart, "%s MinIO restarts: S3 is unavailable for about %s. Confirm to add the pool. Nothing was changed.",
+				PoolText(v.New, grown, parity), c.downtime().Round(time.Second))
+		}
+		if _, err := c.expand(ctx, next); err != nil {
+			return res, true, err
+		}
+		return shared.ConfigureResponse{Restarted: true}, true, nil
+	}
+	return res, false, nil
+}
+
+// PoolText says what adding a pool does.
+func PoolText(added []string, grown layout.Layout, parity int) string {
+	return fmt.Sprintf("Add %d drive(s) (%s) as pool %d: MinIO formats them and from then on spreads new objects over the pools by free space (parity %d in every pool); a pool cannot be taken out again without moving its data off.",
+		len(added), strings.Join(added, ", "), len(grown.Pools), parity)
+}
+
+// parity is the deployment's parity: MinIO's figure from the last usage
+// refresh, else its default for the layout's first pool.
+func (c *conn) parity(rec layout.Layout) int {
+	c.mu.Lock()
+	svc := c.svc
+	c.mu.Unlock()
+	if svc != nil {
+		if snap, _, _ := svc.usage.Snapshot(); snap.Topology.FromMinIO {
+			return snap.Topology.Parity
+		}
+	}
+	return layout.DefaultParity(layout.SetSize(rec.Pools[0].Size()))
+}
+
+// downtime is about how long a restart leaves S3 unavailable.
+func (c *conn) downtime() time.Duration {
+	took := c.sup.StartupTime()
+	if took < time.Second {
+		took = time.Second
+	}
+	return took + 2*time.Second
+}
+
+// expand adds the drives next lists beyond the layout as a new pool (the
+// node owner confirmed it), restarting MinIO on it.
+func (c *conn) expand(ctx context.Context, next settings.Settings) (layout.Layout, error) {
+	rec, _, err := layout.Read(next.StateDir)
+	if err != nil {
+		return layout.Layout{}, err
+	}
+	parity := c.parity(rec)
+	var grown layout.Layout
+	c.log.Info("adding a pool of drives, as the node owner confirmed", "drives", strings.Join(next.Drives(), ","))
+	err = c.rebuild(ctx, func(sup *supervisor.Supervisor) error {
+		var err error
+		grown, err = sup.Expand(ctx, next, parity)
+		return err
+	})
+	return grown, err
+}
+
 // restart applies settings MinIO takes only by restarting. When MinIO does
 // not start with them, the supervisor goes back to the previous ones, and
 // those stay the settings in effect.
 func (c *conn) restart(ctx context.Context, next settings.Settings) (shared.ConfigureResponse, error) {
+	c.log.Info("restarting MinIO for a confirmed settings change")
+	if err := c.rebuild(ctx, func(sup *supervisor.Supervisor) error { return sup.RestartWith(ctx, next) }); err != nil {
+		return shared.ConfigureResponse{}, err
+	}
+	return shared.ConfigureResponse{Restarted: true}, nil
+}
+
+// rebuild drops the clients, has the supervisor restart MinIO (do), takes
+// the supervisor's settings as those in effect, and builds the clients
+// again once MinIO runs: at once, or in the background when MinIO is
+// still starting (a cluster's MinIO waits for its other nodes). The
+// caller holds cfg.
+func (c *conn) rebuild(ctx context.Context, do func(*supervisor.Supervisor) error) error {
 	c.mu.Lock()
 	sup, old := c.sup, c.svc
 	c.svc, c.wireErr = nil, nil
 	c.gen++
 	gen := c.gen
 	c.mu.Unlock()
+	if sup == nil {
+		return shared.Errorf(shared.CodeUnavailable, "the object-storage add-on has not been configured by the host yet")
+	}
 	if old != nil {
 		old.close()
 	}
-	c.log.Info("restarting MinIO for a confirmed settings change")
-	err := sup.RestartWith(ctx, next)
+	err := do(sup)
 	inEffect := sup.Settings()
 	c.mu.Lock()
 	c.set = inEffect
 	c.mu.Unlock()
-	if sup.Status().State == shared.StateRunning {
+	switch sup.Status().State {
+	case shared.StateRunning:
 		if werr := c.wire(ctx, gen, sup); werr != nil && err == nil {
 			err = werr
 		}
+	case shared.StateStarting:
+		c.startInBackground()
 	}
-	if err != nil {
-		return shared.ConfigureResponse{}, err
-	}
-	return shared.ConfigureResponse{Restarted: true}, nil
+	return err
 }
 
 // startInBackground starts or adopts MinIO, then builds the clients.
 func (c *conn) startInBackground() {
 	c.mu.Lock()
-	if c.starting || c.svc != nil {
+	if (c.starting && c.startGen == c.gen) || c.svc != nil {
 		c.mu.Unlock()
 		return
 	}
-	c.starting = true
+	c.starting, c.startGen = true, c.gen
 	c.lastTry = time.Now()
 	sup, gen := c.sup, c.gen
 	c.mu.Unlock()
 	go func() {
 		defer func() {
 			c.mu.Lock()
-			c.starting = false
+			if c.startGen == gen {
+				c.starting = false
+			}
 			c.mu.Unlock()
 		}()
 		if err := sup.Start(context.Background()); err != nil {
@@ -331,7 +452,7 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 	loopCtx, cancel := context.WithCancel(context.Background())
 	svc := &services{
 		s3: s3, admin: admin, buckets: buckets.New(s3), config: bucketconfig.New(s3, admin), keys: km, ctx: loopCtx, cancel: cancel,
-		usage: usage.New(usageSource(admin, c.log.Named("usage")), set.UsageInterval, c.log.Named("usage")),
+		usage: usage.New(usageSource(admin, c.layout, set.S3Address, c.log.Named("usage")), set.UsageInterval, c.log.Named("usage")),
 	}
 	svc.lastUsed = lastused.New(0)
 	if svc.db, svc.dbErr = store.Open(set.StateDir, store.Options{}); svc.dbErr != nil {
@@ -362,32 +483,43 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 	return svc, nil
 }
 
-// usageSource reads the scanner's figures and the drives' space: two admin
-// calls whatever the number of buckets. Drives that cannot be read leave
-// the snapshot without drives (logged), not without usage.
-func usageSource(admin *minioadmin.Client, log hclog.Logger) usage.Source {
+// usageSource reads the drives and nodes (server info) and the scanner's
+// figures: two admin calls whatever the number of buckets. The topology
+// and this node's drives are kept even when the scanner's figures cannot
+// be read (a cluster without quorum), and the other way round.
+func usageSource(admin *minioadmin.Client, lay func() layout.Layout, self string, log hclog.Logger) usage.Source {
 	return func(ctx context.Context) (usage.Snapshot, error) {
+		var snap usage.Snapshot
+		info, ierr := admin.ServerInfo(ctx)
+		if ierr == nil {
+			l := lay()
+			snap.Topology = topology.FromMinIO(l, info, self, time.Now())
+			local := self
+			if l.Distributed() {
+				local = l.Self
+			}
+			for _, srv := range info.Servers {
+				if l.Distributed() && srv.Endpoint != local {
+					continue
+				}
+				for _, d := range srv.Drives {
+					path := d.Path
+					if path == "" {
+						path = d.Endpoint
+					}
+					snap.Drives = append(snap.Drives, usage.Drive{Path: path, State: d.State, Total: d.Total, Used: d.Used, Available: d.Available})
+				}
+			}
+		} else {
+			log.Debug("drives and nodes not read", "error", ierr)
+		}
 		du, err := admin.DataUsageInfo(ctx)
 		if err != nil {
-			return usage.Snapshot{}, err
+			return snap, err
 		}
-		snap := usage.Snapshot{ScannedAt: du.LastUpdate, Buckets: make(map[string]usage.Figures, len(du.Buckets))}
+		snap.ScannedAt, snap.Buckets = du.LastUpdate, make(map[string]usage.Figures, len(du.Buckets))
 		for name, b := range du.Buckets {
 			snap.Buckets[name] = usage.Figures{Size: b.Size, Objects: b.Objects, Versions: b.Versions, DeleteMarkers: b.DeleteMarkers}
-		}
-		info, err := admin.ServerInfo(ctx)
-		if err != nil {
-			log.Debug("drives not read", "error", err)
-			return snap, nil
-		}
-		for _, srv := range info.Servers {
-			for _, d := range srv.Drives {
-				path := d.Path
-				if path == "" {
-					path = d.Endpoint
-				}
-				snap.Drives = append(snap.Drives, usage.Drive{Path: path, State: d.State, Total: d.Total, Used: d.Used, Available: d.Available})
-			}
 		}
 		return snap, nil
 	}

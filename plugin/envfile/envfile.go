@@ -21,6 +21,7 @@ import (
 
 	"github.com/hashicorp/go-hclog"
 
+	"github.com/quazzar/object-storage/internal/atomicfile"
 	"github.com/quazzar/object-storage/plugin/randtext"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -226,12 +227,18 @@ func HasMinIOData(dataDir string) bool {
 }
 
 // Ensure returns the root credentials of the env file at path, creating it
-// on first boot. An existing file is reused unchanged, except that
-// permissions looser than 0600 are tightened with a warning. A missing file
-// beside a dataDir that already holds MinIO data is refused: new
+// on first boot: EnsureDrives with one drive.
+func Ensure(path, dataDir string, log hclog.Logger) (c Credentials, created bool, err error) {
+	return EnsureDrives(path, []string{dataDir}, log)
+}
+
+// EnsureDrives returns the root credentials of the env file at path,
+// creating it on first boot. An existing file is reused unchanged, except
+// that permissions looser than 0600 are tightened with a warning. A missing
+// file beside drives that already hold MinIO data is refused: new
 // credentials would lock MinIO out of its IAM data. created reports
 // whether the file was generated now.
-func Ensure(path, dataDir string, log hclog.Logger) (c Credentials, created bool, err error) {
+func EnsureDrives(path string, drives []string, log hclog.Logger) (c Credentials, created bool, err error) {
 	st, err := os.Stat(path)
 	switch {
 	case err == nil:
@@ -250,9 +257,11 @@ func Ensure(path, dataDir string, log hclog.Logger) (c Credentials, created bool
 		}
 		return c, false, nil
 	case errors.Is(err, fs.ErrNotExist):
-		if HasMinIOData(dataDir) {
-			return Credentials{}, false, shared.Errorf(shared.CodeConflict,
-				"env file %s is missing but data dir %s already holds MinIO data: new root credentials would lock MinIO out of its existing IAM data, so none were generated; restore the env file from a backup (or move the data dir away to start afresh)", path, dataDir)
+		for _, dataDir := range drives {
+			if HasMinIOData(dataDir) {
+				return Credentials{}, false, shared.Errorf(shared.CodeConflict,
+					"env file %s is missing but data dir %s already holds MinIO data: new root credentials would lock MinIO out of its existing IAM data, so none were generated; restore the env file from a backup (or move the data dir away to start afresh)", path, dataDir)
+			}
 		}
 		c, err := Generate()
 		if err != nil {
@@ -270,4 +279,19 @@ func Ensure(path, dataDir string, log hclog.Logger) (c Credentials, created bool
 	default:
 		return Credentials{}, false, fmt.Errorf("check env file %s: %w", path, err)
 	}
+}
+
+// Replace writes c as the env file at path, replacing the one there
+// atomically (temp file 0600, fsync, rename, fsync of the folder): a node
+// joining a cluster takes the cluster's root credentials. Only for a node
+// whose drives hold no buckets or keys: MinIO's IAM data of the old
+// credentials is gone with them.
+func Replace(path string, c Credentials) error {
+	if len(c.User) < 3 || len(c.Password) < 8 {
+		return shared.Errorf(shared.CodeInvalidArgument, "root credentials too short: user at least 3 characters, password at least 8")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create folder for the env file: %w", err)
+	}
+	return atomicfile.Write(path, Format(c), 0o600)
 }

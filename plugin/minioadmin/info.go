@@ -20,6 +20,25 @@ type ServerInfo struct {
 	Objects      uint64 // as of MinIO's last scan
 	UsageBytes   uint64 // as of MinIO's last scan
 	Servers      []ServerProperties
+	// Backend is MinIO's erasure coding: zero before its object layer is up.
+	Backend Backend
+}
+
+// Backend is how MinIO keeps data across its drives.
+type Backend struct {
+	Type          string // "Erasure"
+	OnlineDrives  int
+	OfflineDrives int
+	// StandardParity is the parity drives of the STANDARD storage class
+	// (every object unless a client asks for another class): of each
+	// erasure set's drives, this many hold parity.
+	StandardParity int
+	// ReducedParity is that of REDUCED_REDUNDANCY.
+	ReducedParity int
+	// Sets and DrivesPerSet are per pool: how many erasure sets, of how
+	// many drives each.
+	Sets         []int
+	DrivesPerSet []int
 }
 
 // ServerProperties describes one MinIO server of the deployment.
@@ -43,6 +62,23 @@ type Drive struct {
 	Used      uint64 // bytes
 	Available uint64 // bytes free for MinIO
 	Healing   bool
+	// PoolIndex, SetIndex and DiskIndex place the drive in the layout
+	// (-1 until MinIO has placed it; an offline drive may have none).
+	PoolIndex, SetIndex, DiskIndex int
+	// Heal is the progress of a drive MinIO heals (a new or replaced
+	// drive), nil otherwise.
+	Heal *HealProgress
+}
+
+// HealProgress is what MinIO reports of a drive it heals.
+type HealProgress struct {
+	Started, LastUpdate time.Time
+	// ObjectsTotal and BytesTotal are what the set held when the heal
+	// began, as far as MinIO knew.
+	ObjectsTotal, BytesTotal uint64
+	ItemsHealed, ItemsFailed uint64
+	BytesDone, BytesFailed   uint64
+	Finished                 bool
 }
 
 // ServerInfo returns MinIO's server information, with each server's
@@ -80,8 +116,31 @@ func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 				Used      uint64 `json:"usedspace"`
 				Available uint64 `json:"availspace"`
 				Healing   bool   `json:"healing"`
+				PoolIndex *int   `json:"pool_index"`
+				SetIndex  *int   `json:"set_index"`
+				DiskIndex *int   `json:"disk_index"`
+				HealInfo  *struct {
+					Started      time.Time `json:"started"`
+					LastUpdate   time.Time `json:"last_update"`
+					ObjectsTotal uint64    `json:"objects_total_count"`
+					BytesTotal   uint64    `json:"objects_total_size"`
+					ItemsHealed  uint64    `json:"items_healed"`
+					ItemsFailed  uint64    `json:"items_failed"`
+					BytesDone    uint64    `json:"bytes_done"`
+					BytesFailed  uint64    `json:"bytes_failed"`
+					Finished     bool      `json:"finished"`
+				} `json:"heal_info"`
 			} `json:"drives"`
 		} `json:"servers"`
+		Backend struct {
+			Type          string `json:"backendType"`
+			OnlineDisks   int    `json:"onlineDisks"`
+			OfflineDisks  int    `json:"offlineDisks"`
+			StandardSC    int    `json:"standardSCParity"`
+			RRSC          int    `json:"rrSCParity"`
+			TotalSets     []int  `json:"totalSets"`
+			DrivesPerSets []int  `json:"totalDrivesPerSet"`
+		} `json:"backend"`
 	}
 	if err := json.Unmarshal(r.body, &msg); err != nil {
 		return ServerInfo{}, shared.Errorf(shared.CodeInternal, "%s: MinIO's reply is not the expected JSON: %w", op, err)
@@ -93,6 +152,11 @@ func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 		Buckets:      msg.Buckets.Count,
 		Objects:      msg.Objects.Count,
 		UsageBytes:   msg.Usage.Size,
+		Backend: Backend{
+			Type: msg.Backend.Type, OnlineDrives: msg.Backend.OnlineDisks, OfflineDrives: msg.Backend.OfflineDisks,
+			StandardParity: msg.Backend.StandardSC, ReducedParity: msg.Backend.RRSC,
+			Sets: msg.Backend.TotalSets, DrivesPerSet: msg.Backend.DrivesPerSets,
+		},
 	}
 	for _, s := range msg.Servers {
 		sp := ServerProperties{
@@ -103,11 +167,27 @@ func (c *Client) ServerInfo(ctx context.Context) (ServerInfo, error) {
 			Uptime:   time.Duration(s.Uptime) * time.Second,
 		}
 		for _, d := range s.Drives {
-			sp.Drives = append(sp.Drives, Drive(d))
+			dr := Drive{Endpoint: d.Endpoint, Path: d.Path, State: d.State, Total: d.Total, Used: d.Used,
+				Available: d.Available, Healing: d.Healing,
+				PoolIndex: index(d.PoolIndex), SetIndex: index(d.SetIndex), DiskIndex: index(d.DiskIndex)}
+			if h := d.HealInfo; h != nil {
+				dr.Heal = &HealProgress{Started: h.Started, LastUpdate: h.LastUpdate, ObjectsTotal: h.ObjectsTotal,
+					BytesTotal: h.BytesTotal, ItemsHealed: h.ItemsHealed, ItemsFailed: h.ItemsFailed,
+					BytesDone: h.BytesDone, BytesFailed: h.BytesFailed, Finished: h.Finished}
+			}
+			sp.Drives = append(sp.Drives, dr)
 		}
 		info.Servers = append(info.Servers, sp)
 	}
 	return info, nil
+}
+
+// index is a drive's place as MinIO sends it; -1 when absent.
+func index(p *int) int {
+	if p == nil {
+		return -1
+	}
+	return *p
 }
 
 // DataUsage is the result of MinIO's data-usage scanner.

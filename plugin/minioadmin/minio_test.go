@@ -414,4 +414,11 @@ func TestBucketQuotaAndDrives(t *testing.T) {
 	require.Positive(t, d.Total)
 	require.Positive(t, d.Available)
 	require.LessOrEqual(t, d.Used+d.Available, d.Total)
+	require.Equal(t, [3]int{0, 0, 0}, [3]int{d.PoolIndex, d.SetIndex, d.DiskIndex}, "the one drive is the first of the first set of the first pool")
+	require.Nil(t, d.Heal)
+	require.Equal(t, "Erasure", info.Backend.Type, "%+v", info.Backend)
+	require.Equal(t, []int{1}, info.Backend.Sets)
+	require.Equal(t, []int{1}, info.Backend.DrivesPerSet)
+	require.Zero(t, info.Backend.StandardParity, "a single drive has no parity")
+	require.Equal(t, 1, info.Backend.OnlineDrives)
 }

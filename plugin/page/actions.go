@@ -26,4 +26,8 @@ const (
 	ActionReplicateBucket     = "replicate_bucket"
 	ActionResyncBucket        = "resync_bucket"
 	ActionStopReplication     = "stop_replication"
+	// Drives and nodes.
+	ActionAddPool       = "add_pool"
+	ActionCreateCluster = "create_cluster"
+	ActionJoinCluster   = "join_cluster"
 )

@@ -48,6 +48,14 @@ type State struct {
 	// notices; never secrets.
 	Problems []string
 	Now      time.Time
+	// Topology is the store's nodes and drives.
+	Topology shared.Topology
+	// PendingPool are drives the settings list after those MinIO was set
+	// up with: a new pool to confirm.
+	PendingPool []string
+	// PendingPoolText says what adding them does (empty when MinIO cannot
+	// take them, PendingPoolError then says why).
+	PendingPoolText, PendingPoolError string
 }
 
 // Warnings and texts of the product page.
@@ -84,6 +92,7 @@ func Build(s State) shared.Page {
 	if s.Endpoint.Domain != "" {
 		p.Sections = append(p.Sections, unexposeSection(s.Endpoint.Domain))
 	}
+	p.Sections = append(p.Sections, topologySections(s)...)
 	p.Sections = append(p.Sections, capacitySections(s)...)
 	p.Sections = append(p.Sections, bucketsSection(s))
 	if c, ok := bucketChartsSection(s); ok {
@@ -96,6 +105,7 @@ func Build(s State) shared.Page {
 	p.Sections = append(p.Sections, keysSection(s), createKeySection(s))
 	p.Sections = append(p.Sections, editKeySection(s)...)
 	p.Sections = append(p.Sections, connectSection(s))
+	p.Sections = append(p.Sections, clusterSections(s)...)
 	return p
 }
 

@@ -20,6 +20,7 @@ import (
 const (
 	KeyMinIOBinary    = "minio_binary"
 	KeyDataDir        = "data_dir"
+	KeyDataDirs       = "data_dirs"
 	KeyEnvFile        = "env_file"
 	KeyS3Address      = "s3_address"
 	KeyConsoleAddress = "console_address"
@@ -33,8 +34,13 @@ const (
 // changed by the host.
 type Settings struct {
 	// MinIOBinary is a path, or a bare name looked up on $PATH.
-	MinIOBinary    string
-	DataDir        string
+	MinIOBinary string
+	// DataDir is MinIO's one drive; with several drives, the first of
+	// DataDirs.
+	DataDir string
+	// DataDirs are MinIO's drives (one mount point each) when there are
+	// two or more, else empty: see Drives.
+	DataDirs       []string
 	EnvFile        string
 	S3Address      string
 	ConsoleAddress string
@@ -82,8 +88,12 @@ var ScannerSpeeds = []string{"fastest", "fast", "default", "slow", "slowest"}
 
 // Parse overlays the host's values on the defaults and checks them. An
 // unknown name or a bad value is an invalid_argument naming the setting.
+//
+// data_dirs, when set, lists MinIO's drives and data_dir is then its
+// first (a list of one is data_dir alone).
 func Parse(values map[string]string) (Settings, error) {
 	s := Defaults()
+	dataDirs := ""
 	for k, v := range values {
 		v = strings.TrimSpace(v)
 		switch k {
@@ -91,6 +101,8 @@ func Parse(values map[string]string) (Settings, error) {
 			s.MinIOBinary = v
 		case KeyDataDir:
 			s.DataDir = v
+		case KeyDataDirs:
+			dataDirs = v
 		case KeyEnvFile:
 			s.EnvFile = v
 		case KeyS3Address:
@@ -124,6 +136,13 @@ func Parse(values map[string]string) (Settings, error) {
 			return s, shared.FieldError(k, "unknown setting %q", k)
 		}
 	}
+	if dataDirs != "" {
+		dirs := SplitList(dataDirs)
+		if len(dirs) == 0 {
+			return s, shared.FieldError(KeyDataDirs, "setting %s must list absolute paths separated by commas, got %q", KeyDataDirs, dataDirs)
+		}
+		s = s.WithDrives(dirs)
+	}
 	return s, s.Validate()
 }
 
@@ -138,6 +157,9 @@ func (s Settings) Validate() error {
 		if p.val == "" || !filepath.IsAbs(p.val) {
 			return shared.FieldError(p.key, "setting %s must be an absolute path, got %q", p.key, p.val)
 		}
+	}
+	if err := s.checkDrives(); err != nil {
+		return err
 	}
 	for _, a := range []struct{ key, val string }{
 		{KeyS3Address, s.S3Address}, {KeyConsoleAddress, s.ConsoleAddress},
@@ -163,6 +185,64 @@ func (s Settings) Validate() error {
 		return shared.FieldError(KeyUsageInterval, "setting %s must be at least 1s, got %s", KeyUsageInterval, s.UsageInterval)
 	}
 	return nil
+}
+
+// checkDrives checks DataDirs: absolute, each once, none inside another,
+// DataDir the first.
+func (s Settings) checkDrives() error {
+	if len(s.DataDirs) == 0 {
+		return nil
+	}
+	if len(s.DataDirs) == 1 || s.DataDirs[0] != s.DataDir {
+		return shared.FieldError(KeyDataDirs, "setting %s lists two or more drives with %s the first of them (one drive is %s alone)", KeyDataDirs, KeyDataDir, KeyDataDir)
+	}
+	for i, d := range s.DataDirs {
+		if !filepath.IsAbs(d) || filepath.Clean(d) != d {
+			return shared.FieldError(KeyDataDirs, "setting %s must list absolute paths (one mount point per drive), got %q", KeyDataDirs, d)
+		}
+		for _, e := range s.DataDirs[:i] {
+			switch {
+			case e == d:
+				return shared.FieldError(KeyDataDirs, "setting %s lists %s twice: each drive once", KeyDataDirs, d)
+			case strings.HasPrefix(d, e+"/") || strings.HasPrefix(e, d+"/") || e == "/" || d == "/":
+				return shared.FieldError(KeyDataDirs, "setting %s lists %s and %s, one inside the other: each drive is its own mount point", KeyDataDirs, e, d)
+			}
+		}
+	}
+	return nil
+}
+
+// Drives are MinIO's drives: DataDirs, or DataDir alone.
+func (s Settings) Drives() []string {
+	if len(s.DataDirs) > 0 {
+		return slices.Clone(s.DataDirs)
+	}
+	return []string{s.DataDir}
+}
+
+// WithDrives returns s with drives as MinIO's drives (DataDir alone for
+// one).
+func (s Settings) WithDrives(drives []string) Settings {
+	s.DataDir, s.DataDirs = "", nil
+	if len(drives) > 0 {
+		s.DataDir = drives[0]
+	}
+	if len(drives) > 1 {
+		s.DataDirs = slices.Clone(drives)
+	}
+	return s
+}
+
+// SplitList splits a comma-separated list, trimming each item and
+// dropping empty ones.
+func SplitList(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // ResolveBinary returns the absolute path of the MinIO binary, or an error
@@ -191,7 +271,7 @@ func (s Settings) ConsoleURL() string { return "http://" + s.ConsoleAddress }
 // Map returns the settings as the host passes them.
 func (s Settings) Map() map[string]string {
 	return map[string]string{
-		KeyMinIOBinary: s.MinIOBinary, KeyDataDir: s.DataDir, KeyEnvFile: s.EnvFile,
+		KeyMinIOBinary: s.MinIOBinary, KeyDataDir: s.DataDir, KeyDataDirs: strings.Join(s.DataDirs, ","), KeyEnvFile: s.EnvFile,
 		KeyS3Address: s.S3Address, KeyConsoleAddress: s.ConsoleAddress, KeyRegion: s.Region,
 		KeyStateDir: s.StateDir, KeyScannerSpeed: s.ScannerSpeed, KeyUsageInterval: s.UsageInterval.String(),
 	}

@@ -57,6 +57,32 @@ func TestParse(t *testing.T) {
 		{name: "empty usage interval keeps the default", values: map[string]string{KeyUsageInterval: " "},
 			check: func(t *testing.T, s Settings) { require.Equal(t, 30*time.Second, s.UsageInterval) }},
 
+		{name: "data_dirs lists the drives, data_dir is the first", values: map[string]string{KeyDataDir: "/var/lib/quazzar/objects", KeyDataDirs: " /mnt/d1, /mnt/d2 ,/mnt/d3,/mnt/d4 "},
+			check: func(t *testing.T, s Settings) {
+				require.Equal(t, "/mnt/d1", s.DataDir)
+				require.Equal(t, []string{"/mnt/d1", "/mnt/d2", "/mnt/d3", "/mnt/d4"}, s.DataDirs)
+				require.Equal(t, s.DataDirs, s.Drives())
+			}},
+		{name: "data_dirs of one drive is data_dir alone", values: map[string]string{KeyDataDirs: "/mnt/only,"},
+			check: func(t *testing.T, s Settings) {
+				require.Equal(t, "/mnt/only", s.DataDir)
+				require.Nil(t, s.DataDirs)
+				require.Equal(t, []string{"/mnt/only"}, s.Drives())
+			}},
+		{name: "empty data_dirs keeps data_dir", values: map[string]string{KeyDataDir: "/srv/objects", KeyDataDirs: " "},
+			check: func(t *testing.T, s Settings) { require.Equal(t, []string{"/srv/objects"}, s.Drives()) }},
+		{name: "data_dirs of commas only", values: map[string]string{KeyDataDirs: " , ,"},
+			field: KeyDataDirs, msg: "must list absolute paths separated by commas"},
+		{name: "relative drive", values: map[string]string{KeyDataDirs: "/mnt/d1,mnt/d2"},
+			field: KeyDataDirs, msg: `must list absolute paths (one mount point per drive), got "mnt/d2"`},
+		{name: "unclean drive path", values: map[string]string{KeyDataDirs: "/mnt/d1,/mnt/../mnt/d2"},
+			field: KeyDataDirs, msg: "must list absolute paths"},
+		{name: "a drive twice", values: map[string]string{KeyDataDirs: "/mnt/d1,/mnt/d2,/mnt/d1"},
+			field: KeyDataDirs, msg: "lists /mnt/d1 twice"},
+		{name: "a drive inside another", values: map[string]string{KeyDataDirs: "/mnt/d1,/mnt/d1/x"},
+			field: KeyDataDirs, msg: "one inside the other"},
+		{name: "relative first drive", values: map[string]string{KeyDataDirs: "mnt/d1,/mnt/d2"},
+			field: KeyDataDir, msg: "must be an absolute path"},
 		{name: "unknown setting", values: map[string]string{"minio_region": "us-east-1"},
 			field: "minio_region", msg: `unknown setting "minio_region"`},
 		{name: "empty binary", values: map[string]string{KeyMinIOBinary: " "},
@@ -149,6 +175,19 @@ func TestValidateNamesFirstFault(t *testing.T) {
 	require.Equal(t, KeyDataDir, shared.AsError(s.Validate()).Field)
 }
 
+// TestDrivesAreDataDirFirst: a Settings value made by hand with several
+// drives must have data_dir as the first of them.
+func TestDrivesAreDataDirFirst(t *testing.T) {
+	t.Parallel()
+	s := Defaults().WithDrives([]string{"/mnt/a", "/mnt/b"})
+	require.NoError(t, s.Validate())
+	require.Equal(t, "/mnt/a", s.DataDir)
+	s.DataDir = "/mnt/other"
+	require.Equal(t, KeyDataDirs, shared.AsError(s.Validate()).Field)
+	require.Equal(t, []string{"/mnt/x"}, Defaults().WithDrives([]string{"/mnt/x"}).Drives())
+	require.Equal(t, "/mnt/x", Defaults().WithDrives([]string{"/mnt/x"}).DataDir)
+}
+
 func TestMapRoundTrip(t *testing.T) {
 	t.Parallel()
 	custom := Settings{
@@ -156,13 +195,14 @@ func TestMapRoundTrip(t *testing.T) {
 		S3Address: "10.0.0.5:9000", ConsoleAddress: "10.0.0.5:9001", Region: "ap-south-1",
 		StateDir: "/var/lib/state", ScannerSpeed: "fastest", UsageInterval: 90 * time.Second,
 	}
-	for _, s := range []Settings{Defaults(), custom} {
+	drives := custom.WithDrives([]string{"/mnt/a", "/mnt/b", "/mnt/c"})
+	for _, s := range []Settings{Defaults(), custom, drives} {
 		m := s.Map()
-		for _, k := range []string{KeyMinIOBinary, KeyDataDir, KeyEnvFile, KeyS3Address, KeyConsoleAddress,
+		for _, k := range []string{KeyMinIOBinary, KeyDataDir, KeyDataDirs, KeyEnvFile, KeyS3Address, KeyConsoleAddress,
 			KeyRegion, KeyStateDir, KeyScannerSpeed, KeyUsageInterval} {
 			require.Contains(t, m, k, "Map carries every setting")
 		}
-		require.Len(t, m, 9, "Map carries nothing but the settings")
+		require.Len(t, m, 10, "Map carries nothing but the settings")
 		back, err := Parse(m)
 		require.NoError(t, err)
 		require.Equal(t, s, back)

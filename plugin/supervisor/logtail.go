@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -22,6 +23,46 @@ type logTail struct {
 	secrets  []string
 	stop     chan struct{}
 	done     chan struct{}
+	// reason is MinIO's last line that says why it is not serving (quorum,
+	// waiting for nodes, a drive), with when it was seen.
+	reason atomic.Pointer[note]
+}
+
+// note is a line of MinIO's log and when it was read.
+type note struct {
+	text string
+	at   time.Time
+}
+
+// reasonRE matches MinIO's lines that say why it cannot serve: no quorum,
+// other nodes awaited or refusing its configuration, drives not found.
+var reasonRE = regexp.MustCompile(`(?i)quorum could not be established|waiting for|offline or unreachable|mismatching configuration|drive not found|unable to (use|read|initialize)`)
+
+// lastReason is MinIO's last line saying why it cannot serve, if seen
+// within maxAge.
+func (t *logTail) lastReason(maxAge time.Duration) string {
+	if t == nil {
+		return ""
+	}
+	n := t.reason.Load()
+	if n == nil || time.Since(n.at) > maxAge {
+		return ""
+	}
+	return n.text
+}
+
+// reasonOf shortens a reason line: no level prefix, no Go error type.
+func reasonOf(line string) string {
+	for _, p := range []string{"Error: ", "INFO: ", "WARNING: ", "ERROR "} {
+		line = strings.TrimPrefix(line, p)
+	}
+	if i := strings.LastIndex(line, " (*"); i > 0 && strings.HasSuffix(line, ")") {
+		line = line[:i]
+	}
+	if len(line) > 400 {
+		line = line[:400] + "…"
+	}
+	return line
 }
 
 func startTail(path string, from int64, maxBytes int64, log hclog.Logger, secrets []string) *logTail {
@@ -152,6 +193,9 @@ func (t *logTail) forward(raw string) {
 	line := cleanLine(raw, t.secrets)
 	if line == "" {
 		return
+	}
+	if reasonRE.MatchString(line) {
+		t.reason.Store(&note{text: reasonOf(line), at: time.Now()})
 	}
 	switch {
 	case strings.HasPrefix(line, "FATAL") || strings.HasPrefix(line, "ERROR") || strings.Contains(line, "level=ERROR"):

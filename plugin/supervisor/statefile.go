@@ -37,6 +37,12 @@ type Record struct {
 	Region         string    `json:"region"`
 	StartedAt      time.Time `json:"started_at"`
 	Restarts       int       `json:"restarts,omitempty"`
+	// Args is MinIO's command line after the binary; Endpoints its drives
+	// (every pool's, as layout.Endpoints), which a pools file does not
+	// show on the command line. Both are empty in a record written before
+	// drive layouts.
+	Args      []string `json:"args,omitempty"`
+	Endpoints []string `json:"endpoints,omitempty"`
 }
 
 // ReadRecord reads the state file. A missing file is (Record{}, false, nil).

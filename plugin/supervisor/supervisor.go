@@ -28,6 +28,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 
 	"github.com/quazzar/object-storage/plugin/envfile"
+	"github.com/quazzar/object-storage/plugin/layout"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -104,8 +105,11 @@ type Supervisor struct {
 	// ctl serialises Start, Stop, Detach and Restart.
 	ctl sync.Mutex
 
-	mu       sync.Mutex
-	set      settings.Settings
+	mu  sync.Mutex
+	set settings.Settings
+	// lay is the drive layout of the MinIO supervised (zero before Start).
+	lay      layout.Layout
+	first    *outcome
 	creds    envfile.Credentials
 	binary   string
 	st       shared.Status
@@ -117,6 +121,13 @@ type Supervisor struct {
 	crashes  []time.Time
 	// startup is how long the last launched MinIO took to be ready.
 	startup time.Duration
+}
+
+// outcome is the first result of a supervision loop: nil once MinIO is
+// ready, or why it is not. done is closed once err is set.
+type outcome struct {
+	done chan struct{}
+	err  error
 }
 
 // New returns a supervisor for the given settings, in state stopped.
@@ -144,6 +155,14 @@ func (s *Supervisor) Settings() settings.Settings {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.set
+}
+
+// Layout returns the drive layout of the MinIO supervised (zero before
+// Start has read it).
+func (s *Supervisor) Layout() layout.Layout {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lay
 }
 
 // Credentials returns MinIO's root credentials, known once Start has read
@@ -190,7 +209,7 @@ func (s *Supervisor) fail(state shared.ServerState, err error) error {
 	msg := err.Error()
 	s.update(func(st *shared.Status) {
 		st.State, st.Message, st.LastError = state, msg, msg
-		st.PID, st.StartedAt, st.Adopted = 0, time.Time{}, false
+		st.PID, st.StartedAt, st.Adopted, st.WaitingFor = 0, time.Time{}, false, nil
 	})
 	s.log.Error("MinIO is not running", "state", state, "reason", msg)
 	return err
@@ -202,34 +221,43 @@ func (s *Supervisor) fail(state shared.ServerState, err error) error {
 // cannot be (state not_installed or failed, with the reason in the status);
 // if ctx ends first, Start returns ctx's error and MinIO keeps starting in
 // the background. Start on a supervisor that already supervises MinIO
-// (running, or restarting after a crash) returns nil at once; after a
-// failure it starts afresh (restart count and crash window reset).
+// (running, restarting after a crash, or a cluster's MinIO waiting for its
+// other nodes) waits for that MinIO's first outcome; after a failure it
+// starts afresh (restart count and crash window reset).
+//
+// MinIO is not started on drives other than those it was set up with
+// (package layout): a changed list fails with the reason, and an
+// expansion waits for Expand.
 func (s *Supervisor) Start(ctx context.Context) error {
 	s.ctl.Lock()
-	defer s.ctl.Unlock()
-	ready, err := s.start()
+	first, err := s.start()
+	s.ctl.Unlock()
 	if err != nil {
 		return err
 	}
+	return first.wait(ctx)
+}
+
+// wait returns the outcome once known, or ctx's error first.
+func (o *outcome) wait(ctx context.Context) error {
 	select {
-	case err := <-ready:
-		return err
+	case <-o.done:
+		return o.err
 	case <-ctx.Done():
 		return fmt.Errorf("MinIO is still starting: %w", ctx.Err())
 	}
 }
 
-// start does Start's work up to launching or adopting, and returns a
-// channel that gets the first outcome (nil once ready).
-func (s *Supervisor) start() (<-chan error, error) {
+// start does Start's work up to launching or adopting, and returns the
+// loop's first outcome (nil once ready).
+func (s *Supervisor) start() (*outcome, error) {
 	s.mu.Lock()
+	current := s.first
 	running := s.cancel != nil
 	set := s.set
 	s.mu.Unlock()
 	if running {
-		ch := make(chan error, 1)
-		ch <- nil
-		return ch, nil
+		return current, nil
 	}
 	s.update(func(st *shared.Status) {
 		*st = shared.Status{State: shared.StateStarting, Message: "checking the MinIO binary"}
@@ -262,43 +290,56 @@ func (s *Supervisor) start() (<-chan error, error) {
 		}
 		s.lock = lock
 	}
-	creds, _, err := envfile.Ensure(set.EnvFile, set.DataDir, s.log)
+	lay, recorded, err := resolveLayout(set)
+	if err != nil {
+		return nil, s.fail(shared.StateFailed, err)
+	}
+	s.mu.Lock()
+	s.lay = lay
+	s.mu.Unlock()
+	if err := s.prepareDrives(lay); err != nil {
+		return nil, s.fail(shared.StateFailed, err)
+	}
+	creds, _, err := envfile.EnsureDrives(set.EnvFile, lay.Local(), s.log)
 	if err != nil {
 		return nil, s.fail(shared.StateFailed, err)
 	}
 	s.mu.Lock()
 	s.creds = creds
 	s.mu.Unlock()
-	if err := s.ensureDataDir(set.DataDir); err != nil {
-		return nil, s.fail(shared.StateFailed, err)
-	}
 
-	p, err := s.adoptOrClear(set, bin)
+	p, err := s.adoptOrClear(set, bin, lay)
 	if err != nil {
 		return nil, s.fail(shared.StateFailed, err)
+	}
+	if !recorded {
+		if err := layout.Write(set.StateDir, lay); err != nil {
+			return nil, s.fail(shared.StateFailed, fmt.Errorf("record the drive layout: %w", err))
+		}
+		s.log.Info("recorded the drive layout MinIO is set up with", "drives", strings.Join(lay.Local(), ","))
 	}
 	logPath := filepath.Join(set.StateDir, LogFileName)
 	if p == nil {
 		if err := checkAddresses(set); err != nil {
 			return nil, s.fail(shared.StateFailed, err)
 		}
-		if p, err = s.launch(set, bin, 0); err != nil {
+		if p, err = s.launch(set, bin, lay, 0); err != nil {
 			return nil, s.fail(shared.StateFailed, err)
 		}
 	} else {
 		s.startTail(logPath, fileSize(logPath))
 	}
-	ready := make(chan error, 1)
+	first := &outcome{done: make(chan struct{})}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	s.mu.Lock()
-	s.cancel, s.loopDone = cancel, done
+	s.cancel, s.loopDone, s.first = cancel, done, first
 	s.mu.Unlock()
 	go func() {
 		defer close(done)
-		s.loop(ctx, set, bin, p, ready)
+		s.loop(ctx, set, bin, lay, p, first)
 	}()
-	return ready, nil
+	return first, nil
 }
 
 func (s *Supervisor) ensureDataDir(dir string) error {
@@ -326,7 +367,7 @@ func (s *Supervisor) ensureDataDir(dir string) error {
 // it is the same process and runs with the current settings. A process
 // that is ours but stale (other addresses or region, or its binary was
 // replaced) is stopped. Anything else recorded is left alone, unsignalled.
-func (s *Supervisor) adoptOrClear(set settings.Settings, bin string) (*proc, error) {
+func (s *Supervisor) adoptOrClear(set settings.Settings, bin string, lay layout.Layout) (*proc, error) {
 	rec, ok, err := ReadRecord(set.StateDir)
 	if err != nil {
 		s.log.Warn("ignoring unreadable state file", "error", err)
@@ -336,9 +377,12 @@ func (s *Supervisor) adoptOrClear(set settings.Settings, bin string) (*proc, err
 		return nil, nil
 	}
 	info, err := readProc(rec.PID)
+	sameArgs := slices.Contains(info.Args, rec.DataDir) // a record of before the layout
+	if rec.Args != nil {
+		sameArgs = len(info.Args) > 0 && slices.Equal(info.Args[1:], rec.Args)
+	}
 	ours := err == nil && info.alive() && rec.StartTicks != 0 && info.StartTicks == rec.StartTicks &&
-		info.Exe != "" && sameFile(info.Exe, rec.Binary) &&
-		slices.Contains(info.Args, rec.DataDir) && sameFile(rec.DataDir, set.DataDir)
+		info.Exe != "" && sameFile(info.Exe, rec.Binary) && sameArgs && sameFile(rec.DataDir, set.DataDir)
 	if !ours {
 		s.log.Info("state file names a process that is not our MinIO any more (gone, or its pid reused); leaving it alone",
 			"pid", rec.PID)
@@ -346,9 +390,10 @@ func (s *Supervisor) adoptOrClear(set settings.Settings, bin string) (*proc, err
 	}
 	p := adopt(rec.PID, rec.StartTicks, rec.StartedAt)
 	current := !info.ExeDeleted && sameFile(rec.Binary, bin) &&
-		rec.S3Address == set.S3Address && rec.ConsoleAddress == set.ConsoleAddress && rec.Region == set.Region
+		rec.S3Address == set.S3Address && rec.ConsoleAddress == set.ConsoleAddress && rec.Region == set.Region &&
+		slices.Equal(info.Args[1:], minioArgs(set, lay)) && (rec.Args == nil || slices.Equal(rec.Endpoints, lay.Endpoints()))
 	if !current {
-		s.log.Info("the running MinIO was started with other settings or another binary; restarting it",
+		s.log.Info("the running MinIO was started with other settings, drives or binary; restarting it",
 			"pid", rec.PID, "binary", rec.Binary, "s3_address", rec.S3Address, "region", rec.Region)
 		err := p.terminate(context.Background(), s.opts.StopGrace)
 		p.unwatch()
@@ -388,48 +433,64 @@ func checkAddresses(set settings.Settings) error {
 // minioEnv is the add-on's environment without any MINIO_ variable (so that
 // no credential or stray setting reaches MinIO from it), plus the env file,
 // the region and no update checks. Credentials are only in the env file.
-func minioEnv(set settings.Settings) []string {
+//
+// A cluster's MinIO names the env file by a path that is the same on
+// every node (ClusterEnvPath, a link in its working folder): the nodes of
+// a pool compare every MINIO_ variable before they form it, and refuse
+// each other ("Mismatching environment values: [MINIO_CONFIG_ENV_FILE]")
+// when the env files are at different paths.
+func minioEnv(set settings.Settings, lay layout.Layout) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "MINIO_") {
 			env = append(env, kv)
 		}
 	}
+	envFile := set.EnvFile
+	if lay.Distributed() {
+		envFile = ClusterEnvPath
+	}
 	return append(env,
-		"MINIO_CONFIG_ENV_FILE="+set.EnvFile,
+		"MINIO_CONFIG_ENV_FILE="+envFile,
 		"MINIO_SITE_REGION="+set.Region,
 		"MINIO_UPDATE=off",
 	)
 }
 
 // minioArgs is MinIO's command line: addresses, a certs dir of its own (so
-// no stray certificate in $HOME turns TLS on), and the data dir last.
-func minioArgs(set settings.Settings) []string {
-	return []string{"server",
+// no stray certificate in $HOME turns TLS on), and the drives last (one
+// pool), or the pools file (several).
+func minioArgs(set settings.Settings, lay layout.Layout) []string {
+	drives, _ := lay.Command(filepath.Join(set.StateDir, PoolsFileName))
+	return append([]string{"server",
 		"--address", set.S3Address,
 		"--console-address", set.ConsoleAddress,
-		"--certs-dir", filepath.Join(set.StateDir, "certs"),
-		set.DataDir}
+		"--certs-dir", filepath.Join(set.StateDir, "certs")},
+		drives...)
 }
 
 // launch starts a new MinIO, records it in the state file and starts
 // forwarding its log.
-func (s *Supervisor) launch(set settings.Settings, bin string, restarts int) (*proc, error) {
+func (s *Supervisor) launch(set settings.Settings, bin string, lay layout.Layout, restarts int) (*proc, error) {
 	logPath := filepath.Join(set.StateDir, LogFileName)
 	from := fileSize(logPath)
-	p, err := launch(bin, minioArgs(set), minioEnv(set), set.StateDir, logPath)
+	if err := writeLaunchFiles(set, lay); err != nil {
+		return nil, err
+	}
+	args := minioArgs(set, lay)
+	p, err := launch(bin, args, minioEnv(set, lay), set.StateDir, logPath)
 	if err != nil {
 		return nil, err
 	}
 	s.startTail(logPath, from)
 	rec := Record{PID: p.pid, StartTicks: p.startTicks, Binary: bin, DataDir: set.DataDir,
 		S3Address: set.S3Address, ConsoleAddress: set.ConsoleAddress, Region: set.Region,
-		StartedAt: p.startedAt, Restarts: restarts}
+		StartedAt: p.startedAt, Restarts: restarts, Args: args, Endpoints: lay.Endpoints()}
 	if err := WriteRecord(set.StateDir, rec); err != nil {
 		s.log.Error("could not record MinIO in the state file; a later add-on process will not adopt it", "error", err)
 	}
 	s.log.Info("started MinIO", "pid", p.pid, "binary", bin, "s3_address", set.S3Address,
-		"console_address", set.ConsoleAddress, "data_dir", set.DataDir)
+		"console_address", set.ConsoleAddress, "drives", strings.Join(lay.Local(), ","), "cluster", lay.Cluster)
 	s.mu.Lock()
 	s.cur = p
 	s.st.PID, s.st.StartedAt, s.st.Adopted = p.pid, p.startedAt, false
@@ -460,15 +521,20 @@ func fileSize(path string) int64 {
 }
 
 // loop watches MinIO until ctx ends: readiness, health, crashes and
-// restarts. ready gets the first outcome.
-func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string, p *proc, ready chan<- error) {
+// restarts. first gets the first outcome.
+func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string, lay layout.Layout, p *proc, first *outcome) {
 	var once sync.Once
-	report := func(err error) { once.Do(func() { ready <- err }) }
+	report := func(err error) {
+		once.Do(func() {
+			first.err = err
+			close(first.done)
+		})
+	}
 	logPath := filepath.Join(set.StateDir, LogFileName)
 	secrets := []string{s.Credentials().Password}
 	for {
 		began := time.Now()
-		switch s.waitReady(ctx, p) {
+		switch s.waitReady(ctx, lay, p) {
 		case readyCanceled:
 			report(errors.New("MinIO supervision ended before MinIO was ready"))
 			return
@@ -482,7 +548,9 @@ func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string
 			s.endLoop()
 			return
 		case readyOK:
-			s.update(func(st *shared.Status) { st.State, st.Message = shared.StateRunning, "MinIO is running" })
+			s.update(func(st *shared.Status) {
+				st.State, st.Message, st.WaitingFor = shared.StateRunning, "MinIO is running", nil
+			})
 			if !s.Status().Adopted {
 				s.mu.Lock()
 				s.startup = time.Since(began)
@@ -490,7 +558,7 @@ func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string
 			}
 			s.log.Info("MinIO is ready", "pid", p.pid, "s3_address", set.S3Address)
 			report(nil)
-			if !s.watch(ctx, set, p) {
+			if !s.watch(ctx, set, lay, p) {
 				return
 			}
 		case readyExited:
@@ -531,7 +599,7 @@ func (s *Supervisor) loop(ctx context.Context, set settings.Settings, bin string
 		}
 		var err error
 		if err = checkAddresses(set); err == nil {
-			p, err = s.launch(set, bin, restarts)
+			p, err = s.launch(set, bin, lay, restarts)
 		}
 		if err != nil {
 			_ = removeRecord(set.StateDir)
@@ -565,21 +633,44 @@ const (
 	readyCanceled
 )
 
-func (s *Supervisor) waitReady(ctx context.Context, p *proc) readyResult {
-	deadline := time.NewTimer(s.opts.ReadyTimeout)
-	defer deadline.Stop()
+// clusterProbeEvery is how often a cluster's MinIO that waits for its pool
+// has its other nodes asked whether they answer.
+const clusterProbeEvery = 2 * time.Second
+
+// waitReady waits until MinIO answers its health check. A node of its own
+// has ReadyTimeout; a cluster's MinIO waits as long as its pool takes to
+// form (every node must be up for the first format), saying meanwhile
+// which nodes do not answer.
+func (s *Supervisor) waitReady(ctx context.Context, lay layout.Layout, p *proc) readyResult {
+	var deadline <-chan time.Time
+	if !lay.Distributed() {
+		t := time.NewTimer(s.opts.ReadyTimeout)
+		defer t.Stop()
+		deadline = t.C
+	}
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
+	var probed time.Time
 	for {
-		if s.healthy(ctx) {
+		if ok, _ := s.probe(ctx); ok {
 			return readyOK
+		}
+		if lay.Distributed() && time.Since(probed) >= clusterProbeEvery {
+			probed = time.Now()
+			waiting, words := notJoined(lay.Peers(), s.peerStates(ctx, lay.Peers()))
+			msg := waitingMessage(lay, words, s.minioReason())
+			s.update(func(st *shared.Status) {
+				if st.State == shared.StateStarting {
+					st.Message, st.WaitingFor = msg, waiting
+				}
+			})
 		}
 		select {
 		case <-ctx.Done():
 			return readyCanceled
 		case <-p.exited:
 			return readyExited
-		case <-deadline.C:
+		case <-deadline:
 			return readyTimeout
 		case <-tick.C:
 		}
@@ -587,7 +678,9 @@ func (s *Supervisor) waitReady(ctx context.Context, p *proc) readyResult {
 }
 
 // watch probes a running MinIO until it exits (true) or ctx ends (false).
-func (s *Supervisor) watch(ctx context.Context, set settings.Settings, p *proc) bool {
+// Three failed probes in a row make it degraded, with MinIO's reason and,
+// in a cluster, the nodes that do not answer.
+func (s *Supervisor) watch(ctx context.Context, set settings.Settings, lay layout.Layout, p *proc) bool {
 	tick := time.NewTicker(s.opts.HealthInterval)
 	defer tick.Stop()
 	fails := 0
@@ -599,42 +692,62 @@ func (s *Supervisor) watch(ctx context.Context, set settings.Settings, p *proc) 
 			return true
 		case <-tick.C:
 		}
-		if s.healthy(ctx) {
+		ok, why := s.probe(ctx)
+		if ok {
 			if fails >= 3 {
 				s.log.Info("MinIO answers again", "pid", p.pid)
 			}
 			fails = 0
 			s.update(func(st *shared.Status) {
 				if st.State == shared.StateDegraded {
-					st.State, st.Message = shared.StateRunning, "MinIO is running"
+					st.State, st.Message, st.WaitingFor = shared.StateRunning, "MinIO is running", nil
 				}
 			})
 			continue
 		}
 		fails++
-		if fails == 3 {
-			msg := fmt.Sprintf("MinIO (pid %d) runs but %s/minio/health/cluster has not answered 200 for %d checks", p.pid, set.S3URL(), fails)
-			s.log.Warn("MinIO is degraded", "pid", p.pid, "reason", msg)
-			s.update(func(st *shared.Status) {
-				st.State, st.Message, st.LastError = shared.StateDegraded, msg, msg
-			})
+		if fails < 3 {
+			continue
 		}
+		var silent []string
+		if lay.Distributed() {
+			silent = down(lay.Peers(), s.peerStates(ctx, lay.Peers()))
+		}
+		msg := degradedMessage(p.pid, set.S3URL(), why, silent, s.minioReason())
+		if fails == 3 {
+			s.log.Warn("MinIO is degraded", "pid", p.pid, "reason", msg)
+		}
+		s.update(func(st *shared.Status) {
+			st.State, st.Message, st.LastError, st.WaitingFor = shared.StateDegraded, msg, msg, silent
+		})
 	}
 }
 
-// healthy reports whether /minio/health/cluster answers 200.
-func (s *Supervisor) healthy(ctx context.Context) bool {
+// probe asks /minio/health/cluster: true on 200; otherwise what MinIO's
+// answer says (its status header, the write quorum it needs), if it
+// answered.
+func (s *Supervisor) probe(ctx context.Context) (bool, string) {
 	url := "http://" + probeAddress(s.Settings().S3Address) + "/minio/health/cluster"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return false
+		return false, ""
 	}
 	resp, err := s.client.Do(req)
 	if err != nil {
-		return false
+		return false, "no answer"
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	if resp.StatusCode == http.StatusOK {
+		return true, ""
+	}
+	why := resp.Status
+	if v := resp.Header.Get("X-Minio-Server-Status"); v != "" {
+		why += ", server " + v
+	}
+	if v := resp.Header.Get("X-Minio-Write-Quorum"); v != "" {
+		why += ", write quorum " + v + " drives"
+	}
+	return false, why
 }
 
 // probeAddress turns a wildcard listen address into a loopback one.
@@ -741,7 +854,7 @@ func (s *Supervisor) stopProcess(ctx context.Context) error {
 	if s.st.State != shared.StateNotInstalled {
 		s.st.State, s.st.Message = shared.StateStopped, "MinIO was stopped"
 	}
-	s.st.PID, s.st.StartedAt, s.st.Adopted = 0, time.Time{}, false
+	s.st.PID, s.st.StartedAt, s.st.Adopted, s.st.WaitingFor = 0, time.Time{}, false, nil
 	s.mu.Unlock()
 	if err != nil {
 		s.log.Error("stopping MinIO", "error", err)
@@ -795,23 +908,79 @@ func (s *Supervisor) Restart(ctx context.Context) error {
 
 // RestartWith stops MinIO, switches to new settings and starts it again.
 // The settings are validated first; invalid ones change nothing. When MinIO
-// does not start with the new settings (an address in use, a bad region),
-// it is started again with the previous ones, which stay in effect
-// (Settings), and the error says so.
+// does not start with the new settings (an address in use, a bad region,
+// a drive list other than its layout), it is started again with the
+// previous ones, which stay in effect (Settings), and the error says so.
 func (s *Supervisor) RestartWith(ctx context.Context, set settings.Settings) error {
 	if err := set.Validate(); err != nil {
 		return err
 	}
 	s.ctl.Lock()
 	defer s.ctl.Unlock()
+	return s.restartWith(ctx, set, nil)
+}
+
+// Expand adds the drives that set lists after MinIO's layout as a new
+// pool, once the node owner confirmed it: it records the new layout and
+// restarts MinIO on it, which formats the new pool. parity is the
+// deployment's (layout.Expand). When MinIO does not start on the new pool,
+// the previous layout and settings are put back and MinIO started again on
+// them. It returns the new layout.
+func (s *Supervisor) Expand(ctx context.Context, set settings.Settings, parity int) (layout.Layout, error) {
+	if err := set.Validate(); err != nil {
+		return layout.Layout{}, err
+	}
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	if prev := s.Settings(); prev.StateDir != set.StateDir {
+		return layout.Layout{}, shared.FieldError(settings.KeyStateDir, "adding a pool cannot also move the state folder: change one, then the other")
+	}
+	rec, ok, err := layout.Read(set.StateDir)
+	if err != nil {
+		return layout.Layout{}, err
+	}
+	if !ok {
+		return layout.Layout{}, shared.Errorf(shared.CodeConflict, "MinIO has not been set up on its drives yet, so there is no pool to add to: start it first")
+	}
+	v := layout.Check(rec, set.Drives(), set.S3Address)
+	if v.Kind != layout.Expansion {
+		if v.Err != nil {
+			return layout.Layout{}, v.Err
+		}
+		return layout.Layout{}, shared.Errorf(shared.CodeConflict, "the drive list has no new drives at its end: there is no pool to add")
+	}
+	next, err := rec.Expand(v.New, parity)
+	if err != nil {
+		return layout.Layout{}, err
+	}
+	s.log.Info("adding a pool of drives", "drives", strings.Join(v.New, ","))
+	if err := s.restartWith(ctx, set, &relayout{next: next, prev: rec}); err != nil {
+		return layout.Layout{}, err
+	}
+	return next, nil
+}
+
+// relayout is a layout record to write while MinIO is stopped, and the one
+// to put back when MinIO does not start on it.
+type relayout struct{ next, prev layout.Layout }
+
+// restartWith does RestartWith's work, with ctl held, writing the layout
+// record of lay (when set) while MinIO is stopped.
+func (s *Supervisor) restartWith(ctx context.Context, set settings.Settings, lay *relayout) error {
 	prev := s.Settings()
 	if err := s.stopProcess(ctx); err != nil {
 		return err
 	}
-	s.log.Info("restarting MinIO", "s3_address", set.S3Address, "region", set.Region)
-	err := s.switchTo(ctx, set)
+	s.log.Info("restarting MinIO", "s3_address", set.S3Address, "region", set.Region, "drives", strings.Join(set.Drives(), ","))
+	var err error
+	if lay != nil {
+		err = layout.Write(set.StateDir, lay.next)
+	}
 	if err == nil {
-		return nil
+		err = s.switchTo(ctx, set)
+		if err == nil {
+			return nil
+		}
 	}
 	s.log.Warn("MinIO did not start with the new settings; starting it again with the previous ones", "error", err)
 	// The way back must not be cut short by the caller's deadline.
@@ -819,6 +988,12 @@ func (s *Supervisor) RestartWith(ctx context.Context, set settings.Settings) err
 	defer cancel()
 	if serr := s.stopProcess(back); serr != nil {
 		s.log.Warn("stopping the failed MinIO", "error", serr)
+	}
+	if lay != nil {
+		if werr := layout.Write(prev.StateDir, lay.prev); werr != nil {
+			return shared.Errorf(shared.CodeUnavailable,
+				"MinIO did not start with the new settings (%v), and the previous drive layout could not be put back: %w", err, werr)
+		}
 	}
 	if rerr := s.switchTo(back, prev); rerr != nil {
 		return shared.Errorf(shared.CodeUnavailable,
@@ -831,6 +1006,26 @@ func (s *Supervisor) RestartWith(ctx context.Context, set settings.Settings) err
 	return shared.Errorf(code, "MinIO did not start with the new settings, so it runs again with the previous ones and nothing was changed: %w", err)
 }
 
+// Reconfigure stops MinIO, runs change while it is stopped (the caller
+// rewrites the env file and the layout record, and clears the drives),
+// and starts MinIO again without waiting for it to be ready: a cluster's
+// MinIO waits for its other nodes (Start waits for it). change must leave
+// everything as it was when it fails: MinIO is then started again as it
+// was, and change's error returned.
+func (s *Supervisor) Reconfigure(ctx context.Context, change func() error) error {
+	s.ctl.Lock()
+	defer s.ctl.Unlock()
+	if err := s.stopProcess(ctx); err != nil {
+		return err
+	}
+	cerr := change()
+	_, serr := s.start()
+	if cerr != nil {
+		return cerr
+	}
+	return serr
+}
+
 // switchTo takes set as the settings and starts MinIO with them, waiting
 // until it is ready or ctx ends.
 func (s *Supervisor) switchTo(ctx context.Context, set settings.Settings) error {
@@ -841,14 +1036,9 @@ func (s *Supervisor) switchTo(ctx context.Context, set settings.Settings) error 
 	if movedState {
 		s.release()
 	}
-	ready, err := s.start()
+	first, err := s.start()
 	if err != nil {
 		return err
 	}
-	select {
-	case err := <-ready:
-		return err
-	case <-ctx.Done():
-		return fmt.Errorf("MinIO is still starting: %w", ctx.Err())
-	}
+	return first.wait(ctx)
 }

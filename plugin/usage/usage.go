@@ -38,6 +38,9 @@ type Snapshot struct {
 	ScannedAt time.Time
 	Buckets   map[string]Figures
 	Drives    []Drive
+	// Topology is the store's nodes and drives (FromMinIO false when MinIO
+	// did not say).
+	Topology shared.Topology
 }
 
 // Recorder gets every snapshot a refresh fetched, and when it was
@@ -94,14 +97,19 @@ func (p *Poller) SetRecorder(r Recorder) {
 	p.mu.Unlock()
 }
 
-// Refresh fetches one snapshot now, then hands it to the recorder.
+// Refresh fetches one snapshot now, then hands it to the recorder. When
+// the source fails but still read the drives and nodes, those are kept
+// with the previous bucket figures.
 func (p *Poller) Refresh(ctx context.Context) error {
 	snap, err := p.src(ctx)
 	now := time.Now()
 	p.mu.Lock()
 	p.lastErr = err
-	if err == nil {
+	switch {
+	case err == nil:
 		p.snap, p.fetched = snap, now
+	case snap.Topology.FromMinIO:
+		p.snap.Topology, p.snap.Drives = snap.Topology, snap.Drives
 	}
 	record := p.record
 	p.mu.Unlock()

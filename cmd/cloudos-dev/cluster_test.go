@@ -1,0 +1,449 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/quazzar/object-storage/bench"
+	"github.com/quazzar/object-storage/internal/netnstest"
+	"github.com/quazzar/object-storage/internal/plugintest"
+	"github.com/quazzar/object-storage/internal/testkit"
+	"github.com/quazzar/object-storage/plugin/addon"
+	"github.com/quazzar/object-storage/plugin/cluster"
+	"github.com/quazzar/object-storage/plugin/layout"
+	"github.com/quazzar/object-storage/plugin/supervisor"
+	"github.com/quazzar/object-storage/shared"
+)
+
+// The multi-node test: four nodes on one machine, each a network namespace
+// with its own address on a bridge (internal/netnstest), each running this
+// command with the add-on and one drive (a tmpfs mount: MinIO refuses
+// drives of the root filesystem). Each node's panel listens on 127.0.0.1
+// inside its namespace, as cloudos-dev requires; the test reaches it from
+// inside the namespace (netnstest's loopback client), so the development
+// panel keeps its loopback-only rule. MinIO listens on the node's address.
+// Run it with `go test -run Cluster ./...` (as root; it skips elsewhere,
+// and fails under CI=true without root).
+
+const (
+	clusterNodes = 4
+	s3Port       = 9000
+	passphrase   = "four nodes, one pool"
+	addonPlugin  = "object-storage"
+)
+
+// node is one node of the test: its namespace, drive, state folder and
+// the cloudos-dev process running there.
+type node struct {
+	ns    *netnstest.Node
+	i     int
+	drive string
+	state string
+	args  []string
+	cmd   *exec.Cmd
+	log   *os.File
+	panel *http.Client
+}
+
+func (n *node) s3() string { return n.ns.HostPort(s3Port) }
+
+// start runs cloudos-dev in the node's namespace.
+func (n *node) start(t *testing.T) {
+	t.Helper()
+	n.cmd = n.ns.Command(n.args[0], n.args[1:]...)
+	n.cmd.Stdout, n.cmd.Stderr = n.log, n.log
+	require.NoError(t, n.cmd.Start())
+}
+
+// stop ends cloudos-dev with SIGTERM, which stops the add-on and its MinIO
+// (SIGKILL after a minute), and returns once it has exited.
+func (n *node) stop() {
+	if n.cmd == nil || n.cmd.Process == nil {
+		return
+	}
+	_ = n.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = n.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(time.Minute):
+		_ = n.cmd.Process.Kill()
+		<-done
+	}
+	n.cmd = nil
+}
+
+// state is the add-on's state document through the node's panel, false
+// while the panel does not answer.
+func (n *node) stateDoc() (addon.StateDocument, bool) {
+	resp, err := n.panel.Get("http://127.0.0.1:8080/api/plugins/" + addonPlugin + "/state")
+	if err != nil {
+		return addon.StateDocument{}, false
+	}
+	defer resp.Body.Close()
+	var st addon.StateDocument
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&st) != nil {
+		return addon.StateDocument{}, false
+	}
+	return st, true
+}
+
+// act runs one of the add-on's page actions through the node's panel.
+func (n *node) act(t *testing.T, name string, input any) shared.ActionResult {
+	t.Helper()
+	b, err := json.Marshal(input)
+	require.NoError(t, err)
+	resp, err := n.panel.Post("http://127.0.0.1:8080/api/plugins/"+addonPlugin+"/actions/"+name, "application/json", bytes.NewReader(b))
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var res shared.ActionResult
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&res))
+	return res
+}
+
+// waitState waits until the node's state document passes ok.
+func (n *node) waitState(t *testing.T, what string, bound time.Duration, ok func(c *assert.CollectT, st addon.StateDocument)) addon.StateDocument {
+	t.Helper()
+	var (
+		mu   sync.Mutex
+		last addon.StateDocument
+	)
+	if !assert.EventuallyWithT(t, func(c *assert.CollectT) {
+		st, up := n.stateDoc()
+		if !assert.True(c, up, "node %d's panel answers", n.i) {
+			return
+		}
+		mu.Lock()
+		last = st
+		mu.Unlock()
+		ok(c, st)
+	}, bound, 250*time.Millisecond) {
+		mu.Lock()
+		defer mu.Unlock()
+		require.FailNow(t, fmt.Sprintf("node %d: %s", n.i, what), "last status: %+v; topology waiting for %v", last.Status, last.Topology.WaitingFor)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return last
+}
+
+// files is what the test keeps of a node to check that a refused join
+// wrote nothing: its env file, its layout record, its MinIO's pid.
+type files struct {
+	env, layout []byte
+	pid         int
+}
+
+func (n *node) files(t *testing.T) files {
+	t.Helper()
+	env, err := os.ReadFile(filepath.Join(n.state, "minio.env"))
+	require.NoError(t, err)
+	lay, err := os.ReadFile(filepath.Join(n.state, addonPlugin, layout.FileName))
+	require.NoError(t, err)
+	rec, ok, err := supervisor.ReadRecord(filepath.Join(n.state, addonPlugin))
+	require.NoError(t, err)
+	require.True(t, ok)
+	return files{env: env, layout: lay, pid: rec.PID}
+}
+
+func nodeStates(st addon.StateDocument) map[string]string {
+	out := map[string]string{}
+	for _, n := range st.Topology.Nodes {
+		out[n.Address] = n.State
+	}
+	return out
+}
+
+// TestCluster: four nodes form a cluster from their pages; a wrong
+// passphrase, a garbled token and tokens of another cluster are refused
+// with nothing written; a bucket and a key made on node 1's page work
+// with the AWS CLI on node 3; node 2 stopped entirely while a client reads
+// and writes through node 1: no request fails, node 1's page shows node 2
+// offline; node 2 started again rejoins, MinIO heals what it missed, and
+// nothing is lost.
+func TestCluster(t *testing.T) {
+	minioBin := testkit.Require(t, "minio")
+	awsBin := awsCLI(t)
+	nw := netnstest.New(t, clusterNodes)
+	dev := plugintest.Binary(t, "cloudos-dev")
+	plugins := t.TempDir()
+	plugintest.Dir(t, plugins, addonPlugin, plugintest.Options{})
+
+	nodes := make([]*node, clusterNodes)
+	for i := range nodes {
+		ns := nw.Node(i + 1)
+		n := &node{ns: ns, i: i + 1, drive: testkit.MountTmpfs(t, "256m"), state: filepath.Join(t.TempDir(), "state"), panel: ns.LoopbackClient(60 * time.Second)}
+		var err error
+		n.log, err = os.Create(filepath.Join(t.TempDir(), "node.log"))
+		require.NoError(t, err)
+		n.args = []string{dev, "--listen", "127.0.0.1:8080", "--state-dir", n.state, "--plugins", plugins,
+			"--s3-address", n.s3(), "--console-address", "127.0.0.1:9001", "--data-dirs", n.drive,
+			"--minio-binary", minioBin, "--usage-interval", "1s", "--scanner-speed", "fastest", "--log-level", "info"}
+		nodes[i] = n
+	}
+	began := time.Now()
+	t.Cleanup(func() {
+		for _, n := range nodes {
+			n.stop()
+		}
+		if t.Failed() {
+			for _, n := range nodes {
+				b, _ := os.ReadFile(n.log.Name())
+				t.Logf("node %d log (last 6 KiB):\n%s", n.i, b[max(0, len(b)-6<<10):])
+			}
+		}
+		t.Logf("the cluster test took %s", time.Since(began).Round(time.Second))
+	})
+	step := func(name string, f func(t *testing.T)) {
+		if !t.Run(name, f) {
+			t.FailNow()
+		}
+	}
+	n1, n2, n3, n4 := nodes[0], nodes[1], nodes[2], nodes[3]
+	var token string
+
+	step("four single nodes", func(t *testing.T) {
+		for _, n := range nodes {
+			n.start(t)
+		}
+		for _, n := range nodes {
+			n.waitState(t, "MinIO runs on its own", 3*time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+				assert.Equal(c, shared.StateRunning, st.Status.State)
+				assert.Equal(c, "single drive", st.Topology.Mode)
+			})
+		}
+	})
+
+	step("create on node 1", func(t *testing.T) {
+		var lines []string
+		for _, n := range nodes[1:] {
+			lines = append(lines, n.s3()+" "+n.drive)
+		}
+		res := n1.act(t, "create_cluster", map[string]any{"passphrase": "short", "nodes": strings.Join(lines, "\n")})
+		require.False(t, res.OK)
+		require.Contains(t, res.FieldErrors, "passphrase")
+		res = n1.act(t, "create_cluster", map[string]any{"passphrase": passphrase, "nodes": strings.Join(lines, "\n")})
+		require.True(t, res.OK, res.Message)
+		token = res.Token
+		require.True(t, strings.HasPrefix(token, cluster.TokenPrefix), "the token is in the result, once")
+		require.NotNil(t, res.Modal)
+		require.Equal(t, token, res.Modal.Values[0].Value)
+		st := n1.waitState(t, "waits for the three other nodes", 2*time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+			assert.Equal(c, shared.StateStarting, st.Status.State)
+			assert.Equal(c, []string{n2.s3(), n3.s3(), n4.s3()}, st.Topology.WaitingFor)
+		})
+		require.Equal(t, "cluster", st.Topology.Mode)
+		require.Len(t, st.Topology.Nodes, clusterNodes)
+		require.False(t, st.Topology.FromMinIO)
+		require.Contains(t, st.Status.Message, "waiting for the cluster's pool to form")
+		raw, err := json.Marshal(st)
+		require.NoError(t, err)
+		require.NotContains(t, string(raw), token, "the state never shows the token")
+		t.Logf("node 1 while it waits: %s", st.Status.Message)
+	})
+
+	step("refused tokens write nothing", func(t *testing.T) {
+		before := n4.files(t)
+		id, err := cluster.Peek(token)
+		require.NoError(t, err)
+		otherID, err := cluster.NewID()
+		require.NoError(t, err)
+		other, err := cluster.Seal(cluster.Invitation{Cluster: otherID, Creator: "10.99.0.1:9000", Region: "us-east-1",
+			Pools:    []layout.Pool{{Nodes: []layout.Node{{Address: "10.99.0.1:9000", Drives: []string{"/mnt/a"}}, {Address: "10.99.0.2:9000", Drives: []string{"/mnt/a"}}}}},
+			RootUser: "quazzar-other", RootPassword: "another-cluster-password"}, passphrase)
+		require.NoError(t, err)
+		for _, tc := range []struct{ name, token, pass, field, msg string }{
+			{"wrong passphrase", token, "not the passphrase", "passphrase", "does not open this join token"},
+			{"garbled", token[:len(token)-8] + "AAAAAAAA", passphrase, "passphrase", "or the token was changed"},
+			{"not a token", "hello there", passphrase, "token", "not a join token"},
+			{"another cluster's token", other, passphrase, "token", "not one of the nodes of cluster " + otherID},
+		} {
+			res := n4.act(t, "join_cluster", map[string]any{"token": tc.token, "passphrase": tc.pass})
+			require.False(t, res.OK, tc.name)
+			require.Contains(t, res.Message, tc.msg, tc.name)
+			require.Contains(t, res.FieldErrors, tc.field, tc.name)
+			require.NotContains(t, res.Message, "another-cluster-password")
+		}
+		require.Equal(t, before, n4.files(t), "a refused token wrote nothing and left MinIO as it was")
+		t.Logf("cluster %s; refusals checked on node 4", id)
+	})
+
+	step("join nodes 2 to 4", func(t *testing.T) {
+		for _, n := range []*node{n2, n3} {
+			res := n.act(t, "join_cluster", map[string]any{"token": token, "passphrase": passphrase})
+			require.True(t, res.OK, res.Message)
+		}
+		n1.waitState(t, "waits for node 4 only", 2*time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+			assert.Equal(c, []string{n4.s3()}, st.Topology.WaitingFor)
+		})
+		// Node 2 belongs to the cluster now: a token of another cluster
+		// naming it is refused, and so is joining again.
+		before := n2.files(t)
+		otherID, err := cluster.NewID()
+		require.NoError(t, err)
+		other, err := cluster.Seal(cluster.Invitation{Cluster: otherID, Creator: n3.s3(), Region: "us-east-1",
+			Pools:    []layout.Pool{{Nodes: []layout.Node{{Address: n2.s3(), Drives: []string{n2.drive}}, {Address: n3.s3(), Drives: []string{n3.drive}}}}},
+			RootUser: "quazzar-other", RootPassword: "another-cluster-password"}, passphrase)
+		require.NoError(t, err)
+		res := n2.act(t, "join_cluster", map[string]any{"token": other, "passphrase": passphrase})
+		require.False(t, res.OK)
+		require.Contains(t, res.Message, "this token is for cluster "+otherID+", but this node belongs to cluster")
+		res = n2.act(t, "join_cluster", map[string]any{"token": token, "passphrase": passphrase})
+		require.False(t, res.OK)
+		require.Contains(t, res.Message, "already a node")
+		require.Equal(t, before, n2.files(t))
+
+		res = n4.act(t, "join_cluster", map[string]any{"token": token, "passphrase": passphrase})
+		require.True(t, res.OK, res.Message)
+		for _, n := range nodes {
+			st := n.waitState(t, "the pool formed", 3*time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+				assert.Equal(c, shared.StateRunning, st.Status.State)
+				assert.True(c, st.Topology.FromMinIO)
+				assert.Len(c, st.Topology.Nodes, clusterNodes)
+				for addr, s := range nodeStates(st) {
+					assert.Equal(c, shared.NodeOnline, s, "node %s", addr)
+				}
+			})
+			require.Equal(t, 2, st.Topology.Parity)
+			require.Equal(t, 1, st.Topology.NodeWriteTolerance)
+		}
+	})
+
+	var ak, sk string
+	want := map[string][]byte{}
+	step("bucket and key on node 1, AWS CLI on node 3", func(t *testing.T) {
+		res := n1.act(t, "create_bucket", map[string]any{"name": "shared", "visibility": "private"})
+		require.True(t, res.OK, res.Message)
+		res = n1.act(t, "create_key", map[string]any{"name": "cluster-client"})
+		require.True(t, res.OK, res.Message)
+		ak, sk = res.AccessKey, res.SecretKey
+		require.NoError(t, nw.Check(n3.s3()))
+		aws := func(args ...string) string {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+			defer cancel()
+			home := t.TempDir()
+			cmd := exec.CommandContext(ctx, awsBin, append([]string{"--endpoint-url", "http://" + n3.s3(), "--region", "us-east-1"}, args...)...)
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home, "LANG=C.UTF-8", "AWS_ACCESS_KEY_ID=" + ak,
+				"AWS_SECRET_ACCESS_KEY=" + sk, "AWS_EC2_METADATA_DISABLED=true", "AWS_PAGER=",
+				"AWS_CONFIG_FILE=" + filepath.Join(home, "c"), "AWS_SHARED_CREDENTIALS_FILE=" + filepath.Join(home, "k")}
+			out, err := cmd.CombinedOutput()
+			require.NoError(t, err, "aws %v: %s", args, out)
+			return string(out)
+		}
+		src := filepath.Join(t.TempDir(), "via-node-3")
+		body := randomBytes(t, 300<<10)
+		require.NoError(t, os.WriteFile(src, body, 0o600))
+		aws("s3", "cp", src, "s3://shared/via-node-3")
+		want["via-node-3"] = body
+		require.Contains(t, aws("s3", "ls", "s3://shared/"), "via-node-3")
+		st, ok := n2.stateDoc()
+		require.True(t, ok)
+		require.True(t, slices.ContainsFunc(st.Buckets, func(b shared.Bucket) bool { return b.Name == "shared" }), "buckets are cluster-wide: node 2's page has it")
+	})
+
+	var lostAt time.Time
+	step("node 2 stopped under load", func(t *testing.T) {
+		require.NoError(t, nw.Check(n1.s3()))
+		c, err := minio.New(n1.s3(), &minio.Options{Creds: credentials.NewStaticV4(ak, sk, ""), Region: "us-east-1", MaxRetries: 1})
+		require.NoError(t, err)
+		ctx := context.Background()
+		gets := bench.Load{Op: "GET", Size: 64 << 10, Clients: 2, Bucket: "shared", Duration: 3 * time.Minute, MaxRequests: 20000}
+		puts := bench.Load{Op: "PUT", Size: 64 << 10, Clients: 2, Bucket: "shared", Duration: 3 * time.Minute, MaxRequests: 20000}
+		require.NoError(t, gets.Prepare(ctx, c))
+		loadCtx, stopLoad := context.WithCancel(ctx)
+		defer stopLoad()
+		results := make(chan bench.Result, 2)
+		for _, l := range []bench.Load{gets, puts} {
+			go func() { results <- l.Run(loadCtx, c) }()
+		}
+		time.Sleep(3 * time.Second)
+		lostAt = time.Now()
+		n2.stop()
+		st := n1.waitState(t, "node 2 shows offline", 2*time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+			assert.Equal(c, shared.NodeOffline, nodeStates(st)[n2.s3()])
+		})
+		t.Logf("node 1's page showed node 2 offline %s after node 2 was stopped", time.Since(lostAt).Round(100*time.Millisecond))
+		require.Equal(t, shared.StateRunning, st.Status.State, "3 of 4 nodes keep the write quorum")
+		for i := range 12 {
+			name := fmt.Sprintf("during-outage-%02d", i)
+			b := randomBytes(t, 16<<10+i*4096)
+			_, err := c.PutObject(ctx, "shared", name, bytes.NewReader(b), int64(len(b)), minio.PutObjectOptions{})
+			require.NoError(t, err, "a write with node 2 down")
+			want[name] = b
+		}
+		time.Sleep(3 * time.Second)
+		stopLoad()
+		var all bench.Result
+		for range 2 {
+			all.Add(<-results)
+		}
+		t.Logf("load through node 1 while node 2 stopped: %d requests, %d failed (first: %v)", all.Requests, all.Failed, all.FirstErr)
+		require.Positive(t, all.Requests)
+		require.Zero(t, all.Failed, "no request failed: %v", all.FirstErr)
+	})
+
+	step("node 2 rejoins and heals", func(t *testing.T) {
+		n2.start(t)
+		n2.waitState(t, "node 2 runs again", 3*time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+			assert.Equal(c, shared.StateRunning, st.Status.State)
+		})
+		n1.waitState(t, "node 1 sees node 2 online", 2*time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+			assert.Equal(c, shared.NodeOnline, nodeStates(st)[n2.s3()])
+		})
+		healed := time.Now()
+		require.EventuallyWithT(t, func(c *assert.CollectT) {
+			for name := range want {
+				_, err := os.Stat(filepath.Join(n2.drive, "shared", name, "xl.meta"))
+				assert.NoError(c, err, "%s not on node 2's drive yet", name)
+			}
+		}, 4*time.Minute, time.Second, "MinIO heals what node 2 missed")
+		t.Logf("node 2's drive had every object %s after it was back (%s after it was stopped)", time.Since(healed).Round(time.Second), time.Since(lostAt).Round(time.Second))
+		require.NoError(t, nw.Check(n2.s3()))
+		c, err := minio.New(n2.s3(), &minio.Options{Creds: credentials.NewStaticV4(ak, sk, ""), Region: "us-east-1"})
+		require.NoError(t, err)
+		for name, b := range want {
+			o, err := c.GetObject(context.Background(), "shared", name, minio.GetObjectOptions{})
+			require.NoError(t, err)
+			got, err := io.ReadAll(o)
+			o.Close()
+			require.NoError(t, err, name)
+			require.True(t, bytes.Equal(b, got), "%s came back changed", name)
+		}
+	})
+}
+
+func randomBytes(t *testing.T, n int) []byte {
+	t.Helper()
+	b := make([]byte, n)
+	_, err := rand.Read(b)
+	require.NoError(t, err)
+	return b
+}
+
+// awsCLI is Debian's AWS CLI (the image's pip aws may come first on $PATH).
+func awsCLI(t *testing.T) string {
+	if _, err := os.Stat("/usr/bin/aws"); err == nil {
+		return "/usr/bin/aws"
+	}
+	return testkit.Require(t, "aws")
+}
