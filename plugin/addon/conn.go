@@ -452,7 +452,7 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 	loopCtx, cancel := context.WithCancel(context.Background())
 	svc := &services{
 		s3: s3, admin: admin, buckets: buckets.New(s3), config: bucketconfig.New(s3, admin), keys: km, ctx: loopCtx, cancel: cancel,
-		usage: usage.New(usageSource(admin, c.layout, set.S3Address, c.log.Named("usage")), set.UsageInterval, c.log.Named("usage")),
+		usage: usage.New(usageSource(admin, c.layout, set.S3Address, &healer{ctx: loopCtx, admin: admin, log: c.log.Named("heal")}, c.log.Named("usage")), set.UsageInterval, c.log.Named("usage")),
 	}
 	svc.lastUsed = lastused.New(0)
 	if svc.db, svc.dbErr = store.Open(set.StateDir, store.Options{}); svc.dbErr != nil {
@@ -486,14 +486,16 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 // usageSource reads the drives and nodes (server info) and the scanner's
 // figures: two admin calls whatever the number of buckets. The topology
 // and this node's drives are kept even when the scanner's figures cannot
-// be read (a cluster without quorum), and the other way round.
-func usageSource(admin *minioadmin.Client, lay func() layout.Layout, self string, log hclog.Logger) usage.Source {
+// be read (a cluster without quorum), and the other way round. Each
+// topology goes to heal, which acts when a node or drive comes back.
+func usageSource(admin *minioadmin.Client, lay func() layout.Layout, self string, heal *healer, log hclog.Logger) usage.Source {
 	return func(ctx context.Context) (usage.Snapshot, error) {
 		var snap usage.Snapshot
 		info, ierr := admin.ServerInfo(ctx)
 		if ierr == nil {
 			l := lay()
 			snap.Topology = topology.FromMinIO(l, info, self, time.Now())
+			heal.seen(snap.Topology)
 			local := self
 			if l.Distributed() {
 				local = l.Self

@@ -266,3 +266,33 @@ func healingText(t shared.Topology) string {
 	}
 	return "MinIO is healing " + strings.Join(parts, ", ") + ": it rebuilds their data from the other drives; reads and writes go on meanwhile."
 }
+
+// Returned are the nodes and drives that MinIO reported offline in prev
+// and online in cur (both read from MinIO): what was written while they
+// were away is missing on them until MinIO heals it. A drive is named
+// "node path", a node by its address.
+func Returned(prev, cur shared.Topology) []string {
+	if !prev.FromMinIO || !cur.FromMinIO {
+		return nil
+	}
+	offline := map[string]bool{}
+	for _, n := range prev.Nodes {
+		offline[n.Address] = n.State == shared.NodeOffline
+		for _, d := range n.Drives {
+			offline[n.Address+" "+d.Path] = d.State == shared.DriveOffline
+		}
+	}
+	var out []string
+	for _, n := range cur.Nodes {
+		if n.State == shared.NodeOnline && offline[n.Address] {
+			out = append(out, n.Address)
+			continue
+		}
+		for _, d := range n.Drives {
+			if d.State == shared.DriveOnline && offline[n.Address+" "+d.Path] {
+				out = append(out, n.Address+" "+d.Path)
+			}
+		}
+	}
+	return out
+}

@@ -92,3 +92,23 @@ func TestFromLayoutWhileThePoolForms(t *testing.T) {
 	require.Equal(t, 1, two.NodeReadTolerance, "a node holds 2 drives of the set of 4")
 	require.Equal(t, 0, two.NodeWriteTolerance)
 }
+
+// TestReturned: a node or drive MinIO saw offline and now online is
+// named; one that stays offline, one that was never offline, a replaced
+// drive MinIO heals itself, and a topology not read from MinIO are not.
+func TestReturned(t *testing.T) {
+	t.Parallel()
+	topo := func(fromMinIO bool, n2 string, d1, d3 string) shared.Topology {
+		return shared.Topology{FromMinIO: fromMinIO, Nodes: []shared.TopologyNode{
+			{Address: "10.0.0.1:9000", State: shared.NodeOnline, Drives: []shared.TopologyDrive{
+				{Path: "/mnt/d1", State: d1}, {Path: "/mnt/d2", State: shared.DriveOnline}, {Path: "/mnt/d3", State: d3}}},
+			{Address: "10.0.0.2:9000", State: n2, Drives: []shared.TopologyDrive{{Path: "/mnt/d1", State: shared.DriveOffline}}},
+		}}
+	}
+	prev := topo(true, shared.NodeOffline, shared.DriveOffline, shared.DriveOffline)
+	cur := topo(true, shared.NodeOnline, shared.DriveOnline, shared.DriveHealing)
+	require.Equal(t, []string{"10.0.0.1:9000 /mnt/d1", "10.0.0.2:9000"}, Returned(prev, cur))
+	require.Empty(t, Returned(prev, prev), "nothing came back")
+	require.Empty(t, Returned(cur, prev), "going offline is not coming back")
+	require.Empty(t, Returned(topo(false, shared.NodeOffline, shared.DriveOffline, shared.DriveOffline), cur), "the layout record says nothing of MinIO's view")
+}
