@@ -90,7 +90,9 @@ test: tools build
 
 ## bench: the table of figures, side by side with their alternatives
 ## measured in the same run, printed and written to bench/results.md
-## (about five minutes on 2 cores). BENCH_ALL=1 then runs every package's
+## (about five minutes on 2 cores), and the table of MinIO's drive
+## layouts and heal time, bench/results-topology.md (about four more;
+## root only). BENCH_ALL=1 then runs every package's
 ## own benchmarks too, into bench.out.
 BENCH_ALL ?=
 bench: minio mc build
