@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -353,4 +354,44 @@ func TestSettingsSurviveRestartAndUpgrade(t *testing.T) {
 	_, err = install(t, m2, plugintest.Bundle(t, "crasher", plugintest.Options{Version: "1.1.0"}), false)
 	require.NoError(t, err)
 	require.Equal(t, "label=kept", label(m2), "after an upgrade")
+}
+
+// cancelAtEnd cancels its context once the whole bundle (size bytes) has
+// been read, as a browser tab closed right after its upload would.
+type cancelAtEnd struct {
+	r      io.Reader
+	left   *int64
+	cancel context.CancelFunc
+}
+
+func (c cancelAtEnd) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if *c.left -= int64(n); *c.left <= 0 {
+		c.cancel()
+	}
+	return n, err
+}
+
+// TestInstallOutlivesItsCaller: once the bundle is received, an install
+// runs to its end even if the caller goes away (the request's context is
+// cancelled): the plugin runs and is installed, not half started.
+func TestInstallOutlivesItsCaller(t *testing.T) {
+	t.Parallel()
+	m := start(t, filepath.Join(t.TempDir(), "plugins"), nil)
+	f, err := os.Open(plugintest.Bundle(t, "crasher", plugintest.Options{}))
+	require.NoError(t, err)
+	defer f.Close()
+	st, err := f.Stat()
+	require.NoError(t, err)
+	left := st.Size()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	info, err := m.Install(ctx, cancelAtEnd{r: f, left: &left, cancel: cancel}, false)
+	require.Error(t, ctx.Err(), "the caller went away during the install")
+	require.NoError(t, err)
+	require.Equal(t, launcher.StateRunning, info.State)
+	require.True(t, alive(info.PID))
+	now, ok := m.Info("crasher")
+	require.True(t, ok)
+	require.Equal(t, launcher.StateRunning, now.State)
 }

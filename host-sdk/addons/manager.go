@@ -463,6 +463,11 @@ func (m *Manager) Install(ctx context.Context, r io.Reader, force bool) (Info, e
 	if err != nil {
 		return Info{}, err
 	}
+	// The bundle is here and checked: from now on the install runs to its
+	// end (a start, a health check, a rollback, each bounded by its own
+	// deadline) even if the caller goes away, as a browser tab closed or a
+	// client timing out would otherwise leave a plugin half started.
+	ctx = context.WithoutCancel(ctx)
 	moved := false
 	defer func() {
 		if !moved {

@@ -3,6 +3,7 @@ package devhost_test
 import (
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/stretchr/testify/require"
@@ -29,7 +30,9 @@ func TestAddonsPageInTheBrowser(t *testing.T) {
 	upload := func(path string, wantMessage string) {
 		uiDo(t, ctx, chromedp.SetUploadFiles(chromedp.CSS(`#sec-install input[type="file"]`), []string{path}))
 		uiDo(t, ctx, chromedp.Click(chromedp.CSS(`#sec-install button[type="submit"]`)))
-		uiWaitText(t, ctx, "#sec-install .form-message", wantMessage)
+		// The upload of a race-built bundle and the add-on's start and
+		// health check take tens of seconds on a busy machine.
+		uiWaitTextFor(t, ctx, 2*time.Minute, "#sec-install .form-message", wantMessage)
 	}
 	row := `tr[data-row-id="object-storage"]`
 	upload(v1, "Object Storage 0.1.0 is installed")

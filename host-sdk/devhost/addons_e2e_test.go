@@ -559,7 +559,7 @@ func TestHelloStorageWaitsForItsProvider(t *testing.T) {
 		}
 	}
 	require.NotNil(t, helloKey, "hello-storage's key is still there")
-	require.Equal(t, "on", helloKey.Status)
+	require.Equal(t, shared.KeyOn, helloKey.Status)
 
 	// Uninstalled: back to waiting; reinstalled: configured again.
 	status, res = h.post(t, "/api/addons/"+addonID+"/uninstall", nil)

@@ -274,8 +274,15 @@ func uiDo(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.V
 // uiWaitText waits until the element sel exists and its text contains want.
 func uiWaitText(t *testing.T, ctx context.Context, sel, want string) {
 	t.Helper()
+	uiWaitTextFor(t, ctx, 20*time.Second, sel, want)
+}
+
+// uiWaitTextFor is uiWaitText with its own bound, for what takes longer
+// than a page's answer (an upload and a plugin's start).
+func uiWaitTextFor(t *testing.T, ctx context.Context, bound time.Duration, sel, want string) {
+	t.Helper()
 	expr := fmt.Sprintf(`(document.querySelector(%s)?.textContent || '').includes(%s)`, uiJS(sel), uiJS(want))
-	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(20*time.Second)))
+	_, err := chromedp.Run(ctx, chromedp.Poll[chromedp.Void](expr, chromedp.WithPollingTimeout(bound)))
 	if err != nil {
 		now, _ := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector(%s)?.outerHTML || '(no element)'`, uiJS(sel))))
 		t.Fatalf("waiting for %q in %s: %v (now: %q)", want, sel, err, now)
