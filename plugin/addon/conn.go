@@ -626,8 +626,9 @@ func (c *conn) services() (*services, error) {
 func (c *conn) status() shared.Status {
 	c.retryIfMissing()
 	c.mu.Lock()
-	sup, set, wired, wireErr := c.sup, c.set, c.svc != nil, c.wireErr
+	sup, set, svc, wireErr := c.sup, c.set, c.svc, c.wireErr
 	c.mu.Unlock()
+	wired := svc != nil
 	if sup == nil {
 		return shared.Status{State: shared.StateStopped, Message: "waiting for the host's settings",
 			S3Address: set.S3Address, ConsoleAddress: set.ConsoleAddress}
@@ -641,6 +642,16 @@ func (c *conn) status() shared.Status {
 	case st.State == shared.StateRunning && !wired:
 		st.State = shared.StateStarting
 		st.Message = "MinIO is up; the add-on is connecting to it"
+	case st.State == shared.StateRunning:
+		// MinIO's health check may still answer healthy while its drives
+		// say writes fail (as of the last usage refresh).
+		if snap, _, _ := svc.usage.Snapshot(); snap.Topology.FromMinIO {
+			if why := topology.QuorumLost(snap.Topology); why != "" {
+				st.State = shared.StateDegraded
+				st.Message = "MinIO is degraded: " + why
+				st.LastError = st.Message
+			}
+		}
 	}
 	if st.State == shared.StateNotInstalled && st.InstallCommand == "" {
 		st.InstallCommand = settings.InstallCommand

@@ -296,3 +296,48 @@ func Returned(prev, cur shared.Topology) []string {
 	}
 	return out
 }
+
+// QuorumLost says, from MinIO's view of its drives, which erasure set has
+// more drives offline than writes (or reads) tolerate, in words; "" when
+// none has, or when the topology is not MinIO's. MinIO's own cluster
+// health check can answer healthy for a while after a drive is pulled
+// while writes already fail: the drive states of its server info say it
+// first.
+func QuorumLost(t shared.Topology) string {
+	if !t.FromMinIO || t.Parity <= 0 {
+		return ""
+	}
+	type key struct{ pool, set int }
+	offline := map[key]int{}
+	var order []key
+	for _, n := range t.Nodes {
+		for _, d := range n.Drives {
+			if d.Pool < 0 || d.Set < 0 {
+				continue
+			}
+			k := key{d.Pool, d.Set}
+			if _, seen := offline[k]; !seen {
+				order = append(order, k)
+				offline[k] = 0
+			}
+			if d.State == shared.DriveOffline {
+				offline[k]++
+			}
+		}
+	}
+	for _, k := range order {
+		if k.pool >= len(t.Pools) {
+			continue
+		}
+		size := t.Pools[k.pool].DrivesPerSet
+		reads, writes := layout.Tolerance(size, t.Parity)
+		n := offline[k]
+		switch {
+		case n > reads:
+			return fmt.Sprintf("read and write quorum lost: in pool %d, set %d, %d of %d drives are offline (MinIO needs %d online to read, %d to write)", k.pool+1, k.set+1, n, size, size-reads, size-writes)
+		case n > writes:
+			return fmt.Sprintf("write quorum lost: in pool %d, set %d, %d of %d drives are offline (MinIO needs %d online to write; reads keep working)", k.pool+1, k.set+1, n, size, size-writes)
+		}
+	}
+	return ""
+}

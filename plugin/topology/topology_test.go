@@ -1,6 +1,7 @@
 package topology
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -111,4 +112,33 @@ func TestReturned(t *testing.T) {
 	require.Empty(t, Returned(prev, prev), "nothing came back")
 	require.Empty(t, Returned(cur, prev), "going offline is not coming back")
 	require.Empty(t, Returned(topo(false, shared.NodeOffline, shared.DriveOffline, shared.DriveOffline), cur), "the layout record says nothing of MinIO's view")
+}
+
+// TestQuorumLost: 4 drives at parity 2 tolerate 1 drive offline for
+// writes and 2 for reads; the sentence names the set.
+func TestQuorumLost(t *testing.T) {
+	t.Parallel()
+	topo := func(offline int) shared.Topology {
+		n := shared.TopologyNode{Address: "127.0.0.1:9000", State: shared.NodeOnline}
+		for i := range 4 {
+			st := shared.DriveOnline
+			if i < offline {
+				st = shared.DriveOffline
+			}
+			n.Drives = append(n.Drives, shared.TopologyDrive{Path: fmt.Sprintf("/mnt/d%d", i), State: st})
+		}
+		return shared.Topology{FromMinIO: true, Parity: 2, Pools: []shared.TopologyPool{{Sets: 1, DrivesPerSet: 4}}, Nodes: []shared.TopologyNode{n}}
+	}
+	require.Empty(t, QuorumLost(topo(0)))
+	require.Empty(t, QuorumLost(topo(1)), "one drive down: writes go on")
+	require.Equal(t, "write quorum lost: in pool 1, set 1, 2 of 4 drives are offline (MinIO needs 3 online to write; reads keep working)", QuorumLost(topo(2)))
+	require.Contains(t, QuorumLost(topo(3)), "read and write quorum lost: in pool 1, set 1, 3 of 4 drives")
+	notMinIO := topo(3)
+	notMinIO.FromMinIO = false
+	require.Empty(t, QuorumLost(notMinIO), "the layout record knows no drive's state")
+	unplaced := topo(3)
+	for i := range unplaced.Nodes[0].Drives {
+		unplaced.Nodes[0].Drives[i].Pool, unplaced.Nodes[0].Drives[i].Set = -1, -1
+	}
+	require.Empty(t, QuorumLost(unplaced), "drives MinIO has not placed are not counted")
 }
