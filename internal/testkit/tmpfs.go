@@ -66,3 +66,23 @@ func isMountPoint(dir string) bool {
 	}
 	return a.Dev != b.Dev
 }
+
+// FailDrive makes the drive mounted on dir fail as a dead disk does: its
+// filesystem is detached (Unmount) and an empty read-only tmpfs takes its
+// place, so that a process using dir can neither reach the old data nor
+// write anything new there. An unmount alone leaves the empty folder
+// below, on the root filesystem, which MinIO may take for a replaced
+// drive, format and write to. Unmount then MountTmpfsAt replace it.
+func FailDrive(t testing.TB, dir string) {
+	t.Helper()
+	Unmount(t, dir)
+	out, err := exec.Command("mount", "-t", "tmpfs", "-o", "ro,size=1m,mode=0500", "tmpfs", dir).CombinedOutput()
+	if err != nil {
+		t.Fatalf("mount a read-only tmpfs on %s: %v: %s", dir, err, out)
+	}
+	t.Cleanup(func() {
+		if isMountPoint(dir) {
+			_ = exec.Command("umount", "-l", dir).Run()
+		}
+	})
+}

@@ -134,8 +134,8 @@ func TestFourDrives(t *testing.T) {
 	aws.must("s3", "cp", "--recursive", src, "s3://erasure/")
 	readBack(t, aws, "erasure", want)
 
-	// One drive pulled out.
-	testkit.Unmount(t, drives[1])
+	// One drive fails (a dead disk: see testkit.FailDrive).
+	testkit.FailDrive(t, drives[1])
 	took := waitDrives(t, f, shared.DriveOffline, drives[1])
 	t.Logf("a pulled drive shows offline after %s", took.Round(100*time.Millisecond))
 	notice, ok := pageSection(t, f.a, "drives-offline")
@@ -148,7 +148,7 @@ func TestFourDrives(t *testing.T) {
 	want["with-one-down"] = []byte("written with a drive down")
 
 	// A second one: parity 2 keeps data readable, writes need 3 drives.
-	testkit.Unmount(t, drives[2])
+	testkit.FailDrive(t, drives[2])
 	waitDrives(t, f, shared.DriveOffline, drives[2])
 	readBack(t, aws, "erasure", want)
 	out, err := aws.run("s3", "cp", one, "s3://erasure/with-two-down")
@@ -162,8 +162,10 @@ func TestFourDrives(t *testing.T) {
 	t.Logf("degraded: %s", f.a.conn.status().Message)
 
 	// New empty drives where the failed ones were: MinIO heals them.
-	testkit.MountTmpfsAt(t, drives[1], "64m")
-	testkit.MountTmpfsAt(t, drives[2], "64m")
+	for _, d := range drives[1:3] {
+		testkit.Unmount(t, d) // the dead drive out
+		testkit.MountTmpfsAt(t, d, "64m")
+	}
 	began := time.Now()
 	sawHealing := false
 	require.EventuallyWithT(t, func(c *assert.CollectT) {
