@@ -22,7 +22,8 @@ const healPoll = 2 * time.Second
 // one, and an object read while one of its copies is missing, but not
 // what a node or drive missed while it was away, until its scanner comes
 // to each object (one cycle in 1,024); this is `mc admin heal -r` at the
-// moment it is needed. One sequence at a time; it ends with the service.
+// moment it is needed. One sequence at a time, started by one node of a
+// cluster (topology.LeadsHeal); it ends with the service.
 type healer struct {
 	ctx   context.Context
 	admin *minioadmin.Client
@@ -39,7 +40,7 @@ func (h *healer) seen(t shared.Topology) {
 	h.mu.Lock()
 	back := topology.Returned(h.prev, t)
 	h.prev = t
-	if len(back) == 0 || h.running {
+	if len(back) == 0 || h.running || !topology.LeadsHeal(t) {
 		h.mu.Unlock()
 		return
 	}

@@ -341,3 +341,16 @@ func QuorumLost(t shared.Topology) string {
 	}
 	return ""
 }
+
+// LeadsHeal says whether this node is the one to start a heal of the
+// whole deployment: the first node online in the layout's order. Every
+// node's add-on sees a node come back, and MinIO keeps heal sequences per
+// node, so without one leader each node would heal everything again.
+func LeadsHeal(t shared.Topology) bool {
+	for _, n := range t.Nodes {
+		if n.State == shared.NodeOnline {
+			return n.Self
+		}
+	}
+	return false
+}

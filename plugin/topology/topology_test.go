@@ -142,3 +142,24 @@ func TestQuorumLost(t *testing.T) {
 	}
 	require.Empty(t, QuorumLost(unplaced), "drives MinIO has not placed are not counted")
 }
+
+// TestLeadsHeal: the first node online, in the layout's order, heals.
+func TestLeadsHeal(t *testing.T) {
+	t.Parallel()
+	nodes := func(self int, online ...bool) shared.Topology {
+		var top shared.Topology
+		for i, on := range online {
+			st := shared.NodeOffline
+			if on {
+				st = shared.NodeOnline
+			}
+			top.Nodes = append(top.Nodes, shared.TopologyNode{Address: fmt.Sprintf("10.0.0.%d:9000", i+1), Self: i == self, State: st})
+		}
+		return top
+	}
+	require.True(t, LeadsHeal(nodes(0, true, true, true)))
+	require.False(t, LeadsHeal(nodes(1, true, true, true)))
+	require.True(t, LeadsHeal(nodes(1, false, true, true)), "the first node is down: the second leads")
+	require.True(t, LeadsHeal(nodes(0, true)), "a node of its own")
+	require.False(t, LeadsHeal(shared.Topology{}))
+}
