@@ -40,7 +40,7 @@ func (h *healer) seen(t shared.Topology) {
 	h.mu.Lock()
 	back := topology.Returned(h.prev, t)
 	h.prev = t
-	if len(back) == 0 || h.running || !topology.LeadsHeal(t) {
+	if len(back) == 0 || h.running || !topology.LeadsHeal(t, back) {
 		h.mu.Unlock()
 		return
 	}

@@ -343,12 +343,14 @@ func QuorumLost(t shared.Topology) string {
 }
 
 // LeadsHeal says whether this node is the one to start a heal of the
-// whole deployment: the first node online in the layout's order. Every
-// node's add-on sees a node come back, and MinIO keeps heal sequences per
-// node, so without one leader each node would heal everything again.
-func LeadsHeal(t shared.Topology) bool {
+// whole deployment: the first node online in the layout's order, leaving
+// out the nodes that just came back (back, as Returned names them: a node
+// that was away saw nothing go and come back). Every node's add-on sees a
+// node come back, and MinIO keeps heal sequences per node, so without one
+// leader each node would heal everything again.
+func LeadsHeal(t shared.Topology, back []string) bool {
 	for _, n := range t.Nodes {
-		if n.State == shared.NodeOnline {
+		if n.State == shared.NodeOnline && !slices.Contains(back, n.Address) {
 			return n.Self
 		}
 	}

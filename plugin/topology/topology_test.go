@@ -143,7 +143,8 @@ func TestQuorumLost(t *testing.T) {
 	require.Empty(t, QuorumLost(unplaced), "drives MinIO has not placed are not counted")
 }
 
-// TestLeadsHeal: the first node online, in the layout's order, heals.
+// TestLeadsHeal: the first node online in the layout's order heals,
+// unless it is the one that came back.
 func TestLeadsHeal(t *testing.T) {
 	t.Parallel()
 	nodes := func(self int, online ...bool) shared.Topology {
@@ -157,9 +158,11 @@ func TestLeadsHeal(t *testing.T) {
 		}
 		return top
 	}
-	require.True(t, LeadsHeal(nodes(0, true, true, true)))
-	require.False(t, LeadsHeal(nodes(1, true, true, true)))
-	require.True(t, LeadsHeal(nodes(1, false, true, true)), "the first node is down: the second leads")
-	require.True(t, LeadsHeal(nodes(0, true)), "a node of its own")
-	require.False(t, LeadsHeal(shared.Topology{}))
+	require.True(t, LeadsHeal(nodes(0, true, true, true), []string{"10.0.0.2:9000"}))
+	require.False(t, LeadsHeal(nodes(1, true, true, true), []string{"10.0.0.2:9000"}))
+	require.True(t, LeadsHeal(nodes(1, false, true, true), nil), "the first node is down: the second leads")
+	require.True(t, LeadsHeal(nodes(1, true, true, true), []string{"10.0.0.1:9000"}), "the first node came back: it saw nothing, the second leads")
+	require.False(t, LeadsHeal(nodes(0, true, true, true), []string{"10.0.0.1:9000"}))
+	require.True(t, LeadsHeal(nodes(0, true), []string{"10.0.0.1:9000 /mnt/d2"}), "a drive of a node of its own")
+	require.False(t, LeadsHeal(shared.Topology{}, nil))
 }
