@@ -164,3 +164,20 @@ func TestHumanBytesAndAgo(t *testing.T) {
 	require.Equal(t, "40 s ago", Ago(now.Add(-40*time.Second), now))
 	require.Equal(t, "3 min ago", Ago(now.Add(-3*time.Minute), now))
 }
+
+// TestInputIsJSONMarshal: a row action's input is byte for byte what
+// encoding/json makes of it, escapes and key order included.
+func TestInputIsJSONMarshal(t *testing.T) {
+	t.Parallel()
+	for _, v := range []map[string]any{
+		{},
+		{"name": "photos", "visibility": shared.Public, "force": false},
+		{"access_key": "quazzar-ABCDEFGHIJ", "enabled": true, "overlap": "24h"},
+		{"name": `a"b\c<d>&e`, "n": 42, "neg": -7, "u": "été\u2028", "ctl": "\x01\t\n"},
+		{"list": []string{"a", "b"}, "nil": nil, "f": 1.5, "u64": uint64(9)},
+	} {
+		want, err := json.Marshal(v)
+		require.NoError(t, err)
+		require.Equal(t, string(want), string(input(v)))
+	}
+}
