@@ -42,6 +42,20 @@ func (r Result) MBps() float64 {
 	return float64(r.Bytes) / 1e6 / r.Elapsed.Seconds()
 }
 
+// record counts one request: its bytes and latency, or its failure.
+func (r *Result) record(n int64, d time.Duration, err error) {
+	r.Requests++
+	if err != nil {
+		r.Failed++
+		if r.FirstErr == nil {
+			r.FirstErr = err
+		}
+		return
+	}
+	r.Bytes += n
+	r.Latencies = append(r.Latencies, d)
+}
+
 // Add merges another run's figures into r (Elapsed adds up, so MBps
 // stays bytes over the time spent loading).
 func (r *Result) Add(o Result) {
@@ -135,16 +149,7 @@ func (l Load) Run(ctx context.Context, c *minio.Client) Result {
 					return // cut short by the time bound: not a failure
 				}
 				mu.Lock()
-				res.Requests++
-				if err != nil {
-					res.Failed++
-					if res.FirstErr == nil {
-						res.FirstErr = err
-					}
-				} else {
-					res.Bytes += n
-					res.Latencies = append(res.Latencies, d)
-				}
+				res.record(n, d, err)
 				mu.Unlock()
 			}
 		}()

@@ -573,16 +573,7 @@ func (d *deployment) fill(b *testing.B, ctx context.Context) Result {
 				_, err := d.s3.PutObject(ctx, healBucket, fmt.Sprintf("fill/%04d", n), bytes.NewReader(p), fillSize, putOptions)
 				dur := time.Since(t0)
 				mu.Lock()
-				res.Requests++
-				if err != nil {
-					res.Failed++
-					if res.FirstErr == nil {
-						res.FirstErr = err
-					}
-				} else {
-					res.Bytes += fillSize
-					res.Latencies = append(res.Latencies, dur)
-				}
+				res.record(fillSize, dur, err)
 				mu.Unlock()
 			}
 		})
