@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/quazzar/object-storage/plugin/cluster"
+	"github.com/quazzar/object-storage/plugin/topology"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -49,7 +50,7 @@ func topologySections(s State) []shared.Section {
 	if len(t.Nodes) == 0 {
 		return out
 	}
-	inCluster := t.Mode == "cluster"
+	inCluster := t.Mode == topology.ModeCluster
 	cols := []shared.Column{{ID: "path", Label: "Drive"}, {ID: "state", Label: "State"}, {ID: "used", Label: "Used / total"},
 		{ID: "free", Label: "Free"}, {ID: "place", Label: "Pool / set"}}
 	if inCluster {
@@ -98,11 +99,7 @@ func offlineDrives(t shared.Topology) []string {
 			if d.State != shared.DriveOffline {
 				continue
 			}
-			name := d.Path
-			if t.Mode == "cluster" {
-				name = n.Address + d.Path
-			}
-			out = append(out, name)
+			out = append(out, topology.DriveName(t, n, d))
 		}
 	}
 	return out
@@ -150,7 +147,7 @@ func pendingPoolSection(s State) shared.Section {
 // or join one.
 func clusterSections(s State) []shared.Section {
 	t := s.Topology
-	if t.Mode == "cluster" {
+	if t.Mode == topology.ModeCluster {
 		var addrs []string
 		for _, n := range t.Nodes {
 			addrs = append(addrs, n.Address)

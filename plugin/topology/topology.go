@@ -254,10 +254,7 @@ func healingText(t shared.Topology) string {
 			if d.State != shared.DriveHealing {
 				continue
 			}
-			p := d.Path
-			if t.Mode == ModeCluster {
-				p = n.Address + p
-			}
+			p := DriveName(t, n, d)
 			if h := d.Heal; h != nil && h.ObjectsTotal > 0 {
 				p += fmt.Sprintf(" (%d of about %d objects, %s written)", h.ItemsHealed, h.ObjectsTotal, shared.HumanBytes(h.BytesDone))
 			}
@@ -355,4 +352,13 @@ func LeadsHeal(t shared.Topology, back []string) bool {
 		}
 	}
 	return false
+}
+
+// DriveName is how the page and messages name a drive: its path, after
+// its node's address in a cluster.
+func DriveName(t shared.Topology, n shared.TopologyNode, d shared.TopologyDrive) string {
+	if t.Mode == ModeCluster {
+		return n.Address + d.Path
+	}
+	return d.Path
 }
