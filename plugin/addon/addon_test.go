@@ -16,6 +16,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/internal/testkit"
@@ -65,10 +66,15 @@ func configured(t testing.TB, set map[string]string) *fixture {
 
 func (f *fixture) waitRunning(t testing.TB) {
 	t.Helper()
-	require.Eventually(t, func() bool {
+	// The bound allows for MinIO starting beside the package's other
+	// parallel tests on 2 shared cores; the log is read when it fails
+	// (an argument of Eventually would be read before it waits).
+	if !assert.Eventually(t, func() bool {
 		_, err := f.a.conn.services()
 		return err == nil
-	}, 90*time.Second, 50*time.Millisecond, "add-on never became ready: %s", f.logs.String())
+	}, 3*time.Minute, 50*time.Millisecond) {
+		require.FailNow(t, "add-on never became ready", "status: %+v\nlog:\n%s", f.a.conn.status(), f.logs.String())
+	}
 }
 
 func (f *fixture) rootClient(t *testing.T) *minio.Client {
