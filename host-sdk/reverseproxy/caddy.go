@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"reflect"
@@ -13,6 +14,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -469,6 +471,22 @@ func configPath(keys ...string) string {
 	return "/config/" + strings.Join(esc, "/")
 }
 
+// adminAttempts bounds the tries of one admin call whose connection was
+// refused or reset (at most 1 s of waiting between them).
+const adminAttempts = 5
+
+// retryable reports whether an admin call that failed with err may be sent
+// again: a connection refused or reset while it was being opened never
+// reached Caddy; one reset later may have, so only a GET, which changes
+// nothing, is sent again then.
+func retryable(method string, err error) bool {
+	var op *net.OpError
+	if errors.Is(err, syscall.ECONNREFUSED) || (errors.As(err, &op) && op.Op == "dial") {
+		return true
+	}
+	return method == http.MethodGet && (errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF))
+}
+
 func (c *Caddy) get(ctx context.Context, path string, out any) error {
 	return c.do(ctx, http.MethodGet, path, nil, out)
 }
@@ -477,24 +495,40 @@ func (c *Caddy) get(ctx context.Context, path string, out any) error {
 // shared.CodeUnavailable, a 404 is shared.CodeNotFound, any other failure
 // shared.CodeInternal with Caddy's own message.
 func (c *Caddy) do(ctx context.Context, method, path string, body, out any) error {
-	var rd io.Reader
+	var payload []byte
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
 			return shared.Errorf(shared.CodeInternal, "encode the request to Caddy: %w", err)
 		}
-		rd = bytes.NewReader(b)
+		payload = b
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.admin.String()+path, rd)
-	if err != nil {
-		return shared.Errorf(shared.CodeInternal, "build the request to Caddy: %w", err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := c.client.Do(req)
-	if err != nil {
-		return shared.Errorf(shared.CodeUnavailable, "Caddy's admin API at %s is unreachable: %w; check that Caddy is running and that its admin address is the one configured", c.admin, err)
+	var resp *http.Response
+	for attempt := 1; ; attempt++ {
+		var rd io.Reader
+		if body != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, method, c.admin.String()+path, rd)
+		if err != nil {
+			return shared.Errorf(shared.CodeInternal, "build the request to Caddy: %w", err)
+		}
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, err = c.client.Do(req)
+		if err == nil {
+			break
+		}
+		if attempt >= adminAttempts || !retryable(method, err) || ctx.Err() != nil {
+			return shared.Errorf(shared.CodeUnavailable, "Caddy's admin API at %s is unreachable: %w; check that Caddy is running and that its admin address is the one configured", c.admin, err)
+		}
+		// Caddy replaces its admin listener after each config change; a
+		// connection that arrives meanwhile is refused or reset.
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Duration(attempt) * 100 * time.Millisecond):
+		}
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))

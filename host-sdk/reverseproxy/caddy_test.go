@@ -519,3 +519,54 @@ func TestCaddyDenyAllow(t *testing.T) {
 	require.Equal(t, http.StatusOK, resp.StatusCode)
 	require.Equal(t, []string{"/in/secret"}, up.takeTargets())
 }
+
+// Caddy replaces its admin listener after each config change: reads made
+// while another client changes the config must not fail with a refused or
+// reset connection.
+func TestCaddyReadsDuringConfigChanges(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cd := caddytest.Start(t)
+	p, err := reverseproxy.New(reverseproxy.Config{AdminURL: cd.AdminURL})
+	require.NoError(t, err)
+	_, err = p.AddRoute(ctx, shared.AddRouteRequest{Route: shared.Route{ID: "r", Host: "r.localhost", Upstream: "127.0.0.1:9"}})
+	require.NoError(t, err)
+
+	done := make(chan struct{})
+	changes := 0
+	go func() { // another client changes the config, bounded in count and time
+		defer close(done)
+		client := &http.Client{Timeout: 5 * time.Second}
+		deadline := time.Now().Add(20 * time.Second)
+		for i := 0; i < 150 && time.Now().Before(deadline); i++ {
+			body := strings.NewReader(fmt.Sprintf(`"%dms"`, 1000+i))
+			req, err := http.NewRequest(http.MethodPost, cd.AdminURL+"/config/apps/http/grace_period", body)
+			if err != nil {
+				return
+			}
+			req.Header.Set("Content-Type", "application/json")
+			if resp, err := client.Do(req); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode/100 == 2 {
+					changes++
+				}
+			}
+		}
+	}()
+	reads, failed := 0, []error{}
+	for running := true; running; {
+		select {
+		case <-done:
+			running = false
+		default:
+			_, err := p.ListRoutes(ctx, shared.ListRoutesRequest{})
+			reads++
+			if err != nil {
+				failed = append(failed, err)
+			}
+		}
+	}
+	t.Logf("%d reads during %d config changes, %d failed", reads, changes, len(failed))
+	require.Positive(t, changes, "the config was changed")
+	require.Empty(t, failed)
+}
