@@ -11,7 +11,11 @@ import (
 const SchemaVersion = 1
 
 // PageRequest asks for a plugin's page, built from live state.
-type PageRequest struct{}
+type PageRequest struct {
+	// Query is the query of the page's URL, first value of each parameter:
+	// what the page's pagers ask for (Pager.Param, Pager.FilterParam).
+	Query map[string]string `json:"query,omitempty"`
+}
 
 // Page is a plugin's page in the panel, declared as data: the host renders
 // it; the plugin never sends HTML.
@@ -94,6 +98,29 @@ type Table struct {
 	Rows    []Row    `json:"rows"`
 	// Empty is shown when there are no rows.
 	Empty string `json:"empty,omitempty"`
+	// Pager, when set, says that Rows are one page of a longer list.
+	Pager *Pager `json:"pager,omitempty"`
+}
+
+// Pager places a table's rows in a longer list: the panel says which rows
+// are shown, links to the other pages and, with FilterParam, shows a filter
+// field. Following a link or sending the filter loads the page's URL with
+// the parameters below set, which the plugin receives in PageRequest.Query.
+type Pager struct {
+	// Param is the query parameter of the page number; Page counts from 1,
+	// Pages is at least 1.
+	Param string `json:"param"`
+	Page  int    `json:"page"`
+	Pages int    `json:"pages"`
+	// Size is the number of rows of a full page; Total the rows of the
+	// whole list (after the filter).
+	Size  int `json:"size"`
+	Total int `json:"total"`
+	// FilterParam, when set, is the query parameter of a filter text;
+	// Filter is the text in effect, FilterLabel names what it matches.
+	FilterParam string `json:"filter_param,omitempty"`
+	Filter      string `json:"filter,omitempty"`
+	FilterLabel string `json:"filter_label,omitempty"`
 }
 
 type Column struct {

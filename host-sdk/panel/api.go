@@ -31,7 +31,7 @@ func (h *Handler) loadPage(w http.ResponseWriter, r *http.Request) (Plugin, shar
 	if !ok {
 		return Plugin{}, shared.Page{}, false
 	}
-	page, err := h.page(r.Context(), p)
+	page, err := h.page(r.Context(), p, r.URL.Query())
 	if err != nil {
 		res, status := ErrorResult(err)
 		WriteJSON(w, status, res)
@@ -53,9 +53,9 @@ func (h *Handler) serveState(w http.ResponseWriter, r *http.Request) {
 			Message: fmt.Sprintf("plugin %q is not running: start it (or check the host's log for why it stopped)", p.ID)})
 		return
 	}
-	query := map[string]string{}
-	for k, v := range r.URL.Query() {
-		query[k] = v[0]
+	query := firstValues(r.URL.Query())
+	if query == nil {
+		query = map[string]string{}
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), h.opts.CallTimeout)
 	defer cancel()
@@ -80,7 +80,7 @@ func (h *Handler) serveState(w http.ResponseWriter, r *http.Request) {
 // that the page keeps what it shows and says why it could not refresh.
 func (h *Handler) serveFragment(w http.ResponseWriter, r *http.Request) {
 	if p, page, ok := h.loadPage(w, r); ok {
-		h.writeHTML(w, http.StatusOK, "content", contentOf(p, page))
+		h.writeHTML(w, http.StatusOK, "content", contentOf(p, page, r.URL.Query()))
 	}
 }
 

@@ -264,3 +264,48 @@ func TestBrowserPanel(t *testing.T) {
 
 	require.Empty(t, browsertest.Exceptions(ctx), "the page's script threw")
 }
+
+// A long table a page at a time: the links and the filter load the page
+// with the pager's parameters, and the page's own refresh keeps them.
+func TestBrowserPager(t *testing.T) {
+	ctx := browsertest.NewContext(t)
+	s := newStandIn()
+	s.pageSize = 10
+	for i := range 25 {
+		s.addBucket(fmt.Sprintf("b-%02d", i), 0)
+	}
+	_, srv := newPanel(t, s, panel.Options{})
+	ready := chromedp.WaitVisible(chromedp.CSS(`body[data-panel-ready="true"] #sec-buckets`))
+
+	do(t, ctx, chromedp.Navigate(srv.URL+"/storage/objects"), ready)
+	require.Equal(t, "Rows 1–10 of 25", text(t, ctx, "#sec-buckets .pager-summary"))
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-buckets a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-10"]`)), ready)
+	require.Equal(t, "Rows 11–20 of 25", text(t, ctx, "#sec-buckets .pager-summary"))
+	loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`))
+	require.NoError(t, err)
+	require.Equal(t, "?bp=2", loc)
+
+	// The filter, sent with Enter as a search box is.
+	do(t, ctx, chromedp.SendKeys(chromedp.CSS(`#sec-buckets input[name="bq"]`), "b-2\r"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-24"]`)), ready)
+	require.Equal(t, "Rows 1–5 of 5 matching “b-2”", text(t, ctx, "#sec-buckets .pager-summary"))
+	rows, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('#sec-buckets tbody tr').length`))
+	require.NoError(t, err)
+	require.Equal(t, 5, rows)
+
+	// The page's refresh asks for the same rows.
+	s.mu.Lock()
+	s.refresh = 1
+	s.mu.Unlock()
+	s.addBucket("b-2x", 0)
+	do(t, ctx, chromedp.Reload(), ready, chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-2x"]`)))
+	s.addBucket("b-2y", 0)
+	do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-2y"]`)))
+	require.Equal(t, map[string]string{"bq": "b-2"}, s.query(), "the refresh kept the filter")
+	require.Equal(t, "Rows 1–7 of 7 matching “b-2”", text(t, ctx, "#sec-buckets .pager-summary"))
+
+	do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-buckets .pager-filter a`)), chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-00"]`)), ready)
+	require.Equal(t, "Rows 1–10 of 27", text(t, ctx, "#sec-buckets .pager-summary"))
+	browsertest.Screenshot(t, ctx, "pager")
+	require.Empty(t, browsertest.Exceptions(ctx), "the page's script threw")
+}

@@ -33,6 +33,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/http"
+	"net/url"
 	"sort"
 	"time"
 
@@ -191,15 +192,16 @@ func (h *Handler) pluginAt(path string) (Plugin, bool) {
 	return Plugin{}, false
 }
 
-// page asks p for its page and checks that it can be rendered. A
-// *SchemaError says the page was received but cannot be rendered.
-func (h *Handler) page(ctx context.Context, p Plugin) (shared.Page, error) {
+// page asks p for its page, passing on the page URL's query (what its
+// pagers ask for), and checks that it can be rendered. A *SchemaError says
+// the page was received but cannot be rendered.
+func (h *Handler) page(ctx context.Context, p Plugin, query url.Values) (shared.Page, error) {
 	if p.Provider == nil {
 		return shared.Page{}, shared.Errorf(shared.CodeUnavailable, "plugin %q is not running: start it (or check the host's log for why it stopped)", p.ID)
 	}
 	ctx, cancel := context.WithTimeout(ctx, h.opts.CallTimeout)
 	defer cancel()
-	page, err := p.Provider.Page(ctx, shared.PageRequest{})
+	page, err := p.Provider.Page(ctx, shared.PageRequest{Query: firstValues(query)})
 	if err != nil {
 		h.log.Warn("plugin page failed", "plugin", p.ID, "code", shared.CodeOf(err), "error", err)
 		return shared.Page{}, err
@@ -209,6 +211,21 @@ func (h *Handler) page(ctx context.Context, p Plugin) (shared.Page, error) {
 		return shared.Page{}, err
 	}
 	return page, nil
+}
+
+// firstValues is a URL query with the first value of each parameter, nil
+// when it has none.
+func firstValues(q url.Values) map[string]string {
+	if len(q) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(q))
+	for k, v := range q {
+		if len(v) > 0 {
+			out[k] = v[0]
+		}
+	}
+	return out
 }
 
 // navGroup is one menu group of the navigation.

@@ -3,6 +3,7 @@ package panel_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"math"
 	"net/http"
@@ -464,6 +465,21 @@ func TestValidate(t *testing.T) {
 		{"chart level", func(p *shared.Page) { p.Sections[7].Charts[1].Level = "loud" }, `chart 2: unknown level "loud"`},
 		{"chart limit not finite", func(p *shared.Page) { p.Sections[7].Charts[0].Limit.Value = math.Inf(1) }, "the limit is not a finite number"},
 		{"chart point not finite", func(p *shared.Page) { p.Sections[7].Charts[0].Series[0].Points[3].V = math.NaN() }, "series 1, point 4 is not a finite number"},
+		{"pager param", func(p *shared.Page) {
+			p.Sections[1].Table.Pager = &shared.Pager{Param: "Page!", Page: 1, Pages: 1, Size: 10, Total: 1}
+		}, `pager parameter "Page!" is not valid`},
+		{"pager param used twice", func(p *shared.Page) {
+			p.Sections[1].Table.Pager = &shared.Pager{Param: "p", Page: 1, Pages: 1, Size: 10, Total: 1, FilterParam: "p"}
+		}, `pager parameter "p" is also used by section "buckets"`},
+		{"pager page out of range", func(p *shared.Page) {
+			p.Sections[1].Table.Pager = &shared.Pager{Param: "p", Page: 3, Pages: 2, Size: 10, Total: 15}
+		}, "pager is on page 3 of 2"},
+		{"pager rows over its size", func(p *shared.Page) {
+			p.Sections[1].Table.Pager = &shared.Pager{Param: "p", Page: 1, Pages: 1, Size: 0, Total: 1}
+		}, "pager's size 0, total 1 and 1 pages do not fit the 1 rows shown"},
+		{"pager pages short of its total", func(p *shared.Page) {
+			p.Sections[1].Table.Pager = &shared.Pager{Param: "p", Page: 1, Pages: 1, Size: 10, Total: 11}
+		}, "pager's size 10, total 11 and 1 pages do not fit"},
 		{"chart points out of order", func(p *shared.Page) {
 			pts := p.Sections[7].Charts[0].Series[0].Points
 			pts[2].T, pts[3].T = pts[3].T, pts[2].T
@@ -491,4 +507,48 @@ func TestStatusOf(t *testing.T) {
 		require.Equal(t, want[c], panel.StatusOf(c), c)
 	}
 	require.Equal(t, 500, panel.StatusOf("something_new"))
+}
+
+// A table with a pager: the panel passes the URL's query to the plugin and
+// links to the pages around, keeping the query's other parameters.
+func TestPager(t *testing.T) {
+	s := newStandIn()
+	s.pageSize = 10
+	for i := range 25 {
+		s.addBucket(fmt.Sprintf("b-%02d", i), 0)
+	}
+	_, srv := newPanel(t, s, panel.Options{})
+
+	status, _, body := get(t, srv.URL+"/storage/objects?bp=2&theme=dark")
+	require.Equal(t, http.StatusOK, status)
+	require.Equal(t, map[string]string{"bp": "2", "theme": "dark"}, s.query())
+	require.Contains(t, body, `data-row-id="b-10"`)
+	require.NotContains(t, body, `data-row-id="b-09"`)
+	require.Contains(t, body, "Rows 11–20 of 25")
+	require.Contains(t, body, "page 2 of 3")
+	require.Contains(t, body, `rel="prev" href="?theme=dark"`, "page 1 needs no parameter")
+	require.Contains(t, body, `rel="next" href="?bp=3&amp;theme=dark"`)
+	require.Contains(t, body, `<input type="hidden" name="theme" value="dark">`, "the filter keeps the other parameters")
+	require.Contains(t, body, `<input type="search" name="bq" value=""`)
+
+	// The last page has no next link; the JSON API and the fragment take
+	// the query too.
+	status, _, body = get(t, srv.URL+"/api/plugins/"+pluginID+"/fragment?bp=3")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "Rows 21–25 of 25")
+	require.NotContains(t, body, `rel="next"`)
+	status, _, body = get(t, srv.URL+"/api/plugins/"+pluginID+"/page?bq=b-1")
+	require.Equal(t, http.StatusOK, status)
+	var p shared.Page
+	require.NoError(t, json.Unmarshal([]byte(body), &p))
+	require.Equal(t, 10, p.Sections[1].Table.Pager.Total)
+	require.Equal(t, "b-1", p.Sections[1].Table.Pager.Filter)
+
+	// A filter in effect: its text, a way to clear it, and links that keep it.
+	status, _, body = get(t, srv.URL+"/storage/objects?bq=b-&bp=2")
+	require.Equal(t, http.StatusOK, status)
+	require.Contains(t, body, "Rows 11–20 of 25 matching “b-”")
+	require.Contains(t, body, `href="?">Clear</a>`)
+	require.Contains(t, body, `rel="next" href="?bp=3&amp;bq=b-"`)
+	require.Contains(t, body, `<input type="search" name="bq" value="b-"`)
 }

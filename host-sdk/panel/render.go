@@ -5,9 +5,12 @@ import (
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"net/http"
+	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -67,6 +70,94 @@ type sectionView struct {
 	shared.Section
 	Key      string
 	PluginID string
+	// Pager is the table's pager as shown, when it has one.
+	Pager *pagerView
+}
+
+// pagerView is a table's pager as the page shows it: which rows, links to
+// the pages before and after, and the filter form.
+type pagerView struct {
+	Key     string // the filter form's key, kept while it has the focus
+	Summary string // "Rows 101–200 of 1,000"
+	Prev    string // URL of the page before, "" on the first
+	Next    string // URL of the page after, "" on the last
+	Page    int
+	Pages   int
+	// The filter form: its parameter, text and label, and the other
+	// parameters of the URL it keeps (hidden fields).
+	FilterParam string
+	Filter      string
+	FilterLabel string
+	Keep        []queryParam
+	// Clear is the URL without the filter, when a filter is in effect.
+	Clear string
+}
+
+type queryParam struct{ Name, Value string }
+
+// viewOfPager lays out p for a page at a URL with query: its links change
+// only p's own parameters (a filter sent starts again at page 1).
+func viewOfPager(key string, p shared.Pager, shown int, query url.Values) *pagerView {
+	with := func(page int, filter string) string {
+		q := url.Values{}
+		for k, v := range query {
+			q[k] = v
+		}
+		q.Del(p.Param)
+		if page > 1 {
+			q.Set(p.Param, strconv.Itoa(page))
+		}
+		if p.FilterParam != "" {
+			q.Del(p.FilterParam)
+			if filter != "" {
+				q.Set(p.FilterParam, filter)
+			}
+		}
+		return "?" + q.Encode()
+	}
+	v := &pagerView{Key: key + "-filter", Page: p.Page, Pages: p.Pages,
+		FilterParam: p.FilterParam, Filter: p.Filter, FilterLabel: p.FilterLabel}
+	switch {
+	case p.Total == 0:
+		v.Summary = "No rows"
+	case shown == 0:
+		v.Summary = fmt.Sprintf("Page %d of %d (%s rows)", p.Page, p.Pages, thousands(p.Total))
+	default:
+		first := (p.Page-1)*p.Size + 1
+		v.Summary = fmt.Sprintf("Rows %s–%s of %s", thousands(first), thousands(first+shown-1), thousands(p.Total))
+	}
+	if p.Filter != "" {
+		v.Summary += " matching “" + p.Filter + "”"
+		v.Clear = with(1, "")
+	}
+	if p.Page > 1 {
+		v.Prev = with(min(p.Page-1, p.Pages), p.Filter)
+	}
+	if p.Page < p.Pages {
+		v.Next = with(p.Page+1, p.Filter)
+	}
+	keys := make([]string, 0, len(query))
+	for k := range query {
+		if k != p.Param && k != p.FilterParam {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, val := range query[k] {
+			v.Keep = append(v.Keep, queryParam{k, val})
+		}
+	}
+	return v
+}
+
+// thousands writes n with a comma every three digits: 1,000.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }
 
 // failureView replaces a page that could not be fetched or rendered.
@@ -85,8 +176,9 @@ type formView struct {
 // failureRefresh is how often a page that failed tries again.
 const failureRefresh = 10
 
-// contentOf builds the view of a page that passed Validate.
-func contentOf(p Plugin, page shared.Page) *contentView {
+// contentOf builds the view of a page that passed Validate, shown at a URL
+// with query (which its pagers' links keep).
+func contentOf(p Plugin, page shared.Page, query url.Values) *contentView {
 	title := page.Title
 	if title == "" {
 		title = titleOf(p)
@@ -95,6 +187,9 @@ func contentOf(p Plugin, page shared.Page) *contentView {
 		Sections: make([]sectionView, len(page.Sections))}
 	for i, s := range page.Sections {
 		c.Sections[i] = sectionView{Section: s, Key: sectionKey(i, s.ID), PluginID: p.ID}
+		if s.Table != nil && s.Table.Pager != nil {
+			c.Sections[i].Pager = viewOfPager(c.Sections[i].Key, *s.Table.Pager, len(s.Table.Rows), query)
+		}
 	}
 	return c
 }
@@ -119,7 +214,7 @@ func (h *Handler) RenderPage(w io.Writer, p Plugin, page shared.Page) error {
 	if err := Validate(page); err != nil {
 		return err
 	}
-	return templates.ExecuteTemplate(w, "layout", h.pageView(p, contentOf(p, page)))
+	return templates.ExecuteTemplate(w, "layout", h.pageView(p, contentOf(p, page, nil)))
 }
 
 func (h *Handler) pageView(p Plugin, c *contentView) layoutView {
@@ -147,13 +242,13 @@ func (h *Handler) serveRoute(w http.ResponseWriter, r *http.Request) {
 			DocTitle: "Not found · " + h.opts.Name, Nav: h.nav(), NotFound: true})
 		return
 	}
-	page, err := h.page(r.Context(), p)
+	page, err := h.page(r.Context(), p, r.URL.Query())
 	if err != nil {
 		_, status := ErrorResult(err)
 		h.writeHTML(w, status, "layout", h.pageView(p, failureOf(p, err)))
 		return
 	}
-	h.writeHTML(w, http.StatusOK, "layout", h.pageView(p, contentOf(p, page)))
+	h.writeHTML(w, http.StatusOK, "layout", h.pageView(p, contentOf(p, page, r.URL.Query())))
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

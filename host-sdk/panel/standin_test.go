@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +27,10 @@ type standIn struct {
 	last    map[string]json.RawMessage // action id -> last input
 	pageErr error                      // returned by Page when set
 	page    *shared.Page               // returned by Page when set
+	// pageSize, when set, shows the buckets that many at a time, with a
+	// pager on the query parameters "bp" (page) and "bq" (filter).
+	pageSize  int
+	lastQuery map[string]string // the query of the last Page call
 }
 
 type standInBucket struct {
@@ -61,7 +67,31 @@ func (s *standIn) Page(ctx context.Context, req shared.PageRequest) (shared.Page
 	if s.page != nil {
 		return *s.page, nil
 	}
-	return standInPage(s.refresh, s.buckets, s.keys), nil
+	s.lastQuery = req.Query
+	if s.pageSize == 0 {
+		return standInPage(s.refresh, s.buckets, s.keys), nil
+	}
+	var list []standInBucket
+	for _, b := range s.buckets {
+		if strings.Contains(b.Name, req.Query["bq"]) {
+			list = append(list, b)
+		}
+	}
+	pager := &shared.Pager{Param: "bp", Page: 1, Pages: max(1, (len(list)+s.pageSize-1)/s.pageSize), Size: s.pageSize, Total: len(list),
+		FilterParam: "bq", Filter: req.Query["bq"], FilterLabel: "Bucket name contains…"}
+	if n, err := strconv.Atoi(req.Query["bp"]); err == nil && n >= 1 && n <= pager.Pages {
+		pager.Page = n
+	}
+	from := (pager.Page - 1) * s.pageSize
+	p := standInPage(s.refresh, list[from:min(from+s.pageSize, len(list))], s.keys)
+	p.Sections[1].Table.Pager = pager
+	return p, nil
+}
+
+func (s *standIn) query() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.lastQuery
 }
 
 // standInPage is a page with every section kind and field type.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 
 	"github.com/quazzar/object-storage/shared"
@@ -67,6 +68,9 @@ func Validate(p shared.Page) error {
 
 type validator struct {
 	problems []string
+	// params are the query parameters of the page's pagers, each with the
+	// section that uses it.
+	params map[string]string
 }
 
 func (v *validator) addf(format string, args ...any) {
@@ -150,7 +154,38 @@ func (v *validator) notice(where string, n *shared.Notice) {
 	}
 }
 
+// pagerParam is what a pager's query parameter may look like.
+var pagerParam = regexp.MustCompile(`^[a-z][a-z0-9_]{0,31}$`)
+
+func (v *validator) pager(where string, p *shared.Pager, rows int) {
+	if v.params == nil {
+		v.params = map[string]string{}
+	}
+	for i, name := range []string{p.Param, p.FilterParam} {
+		if i == 1 && name == "" {
+			continue // no filter
+		}
+		if !pagerParam.MatchString(name) {
+			v.addf("%s: pager parameter %q is not valid: use lowercase letters, digits and '_', starting with a letter (at most 32)", where, name)
+			continue
+		}
+		if other, ok := v.params[name]; ok {
+			v.addf("%s: pager parameter %q is also used by %s", where, name, other)
+		}
+		v.params[name] = where
+	}
+	if p.Pages < 1 || p.Page < 1 || p.Page > p.Pages {
+		v.addf("%s: pager is on page %d of %d; pages count from 1 and there is at least one", where, p.Page, p.Pages)
+	}
+	if p.Size < 1 || p.Total < 0 || rows > p.Size || (p.Total+p.Size-1)/p.Size > max(p.Pages, 1) {
+		v.addf("%s: pager's size %d, total %d and %d pages do not fit the %d rows shown", where, p.Size, p.Total, p.Pages, rows)
+	}
+}
+
 func (v *validator) table(where string, t *shared.Table) {
+	if t.Pager != nil {
+		v.pager(where, t.Pager, len(t.Rows))
+	}
 	cols := map[string]bool{}
 	for i, c := range t.Columns {
 		if c.ID == "" {

@@ -88,7 +88,9 @@ func (a *Addon) chartHistory(bs []shared.Bucket) map[string][]shared.Sample {
 
 // Page builds the page from live state.
 func (a *Addon) Page(ctx context.Context, req shared.PageRequest) (shared.Page, error) {
-	return page.Build(a.gather(ctx, false)), nil
+	s := a.gather(ctx, false)
+	s.Query = req.Query
+	return page.Build(s), nil
 }
 
 // StateDocument is the add-on's answer to the host's

@@ -59,6 +59,9 @@ type State struct {
 	// PendingPoolText says what adding them does (empty when MinIO cannot
 	// take them, PendingPoolError then says why).
 	PendingPoolText, PendingPoolError string
+	// Query is the page URL's query: the page and filter of the bucket and
+	// key tables (ParamBucketsPage…).
+	Query map[string]string
 }
 
 // Warnings and texts of the product page.
@@ -181,7 +184,23 @@ func bucketsSection(s State) shared.Section {
 		},
 		Empty: "No buckets yet. Click New bucket to mint one.",
 	}
-	for _, b := range s.Buckets {
+	filter := filterOf(s.Query, ParamBucketsFilter)
+	list := s.Buckets
+	if filter != "" {
+		list = nil
+		for _, b := range s.Buckets {
+			if matches(filter, b.Name) {
+				list = append(list, b)
+			}
+		}
+		t.Empty = "No bucket name contains “" + filter + "”."
+	}
+	from, to, pager := paginate(len(list), s.Query, ParamBucketsPage, ParamBucketsFilter, filter, "Bucket name contains…")
+	if len(s.Buckets) > PageSize || filter != "" {
+		t.Pager = pager
+	}
+	t.Rows = make([]shared.Row, 0, to-from)
+	for _, b := range list[from:to] {
 		row := shared.Row{ID: b.Name, Cells: map[string]shared.Cell{
 			"name":        {Text: b.Name, Copy: true},
 			"visibility":  {Text: string(b.Visibility), Hint: visibilityHint(b.Visibility)},

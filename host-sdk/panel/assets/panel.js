@@ -480,7 +480,9 @@
     if (refreshing) { refreshAgain = true; return; }
     refreshing = true;
     try {
-      const res = await fetch('/api/plugins/' + encodeURIComponent(pluginID) + '/fragment', {
+      // The page's query (a table's page, its filter) asks for the same
+      // rows again.
+      const res = await fetch('/api/plugins/' + encodeURIComponent(pluginID) + '/fragment' + location.search, {
         headers: { 'Accept': 'text/html' }, credentials: 'same-origin', cache: 'no-store',
       });
       if (!res.ok) {
@@ -542,7 +544,7 @@
 
   function onEdit(ev) {
     const t = ev.target;
-    const form = t.closest && t.closest('form[data-action]');
+    const form = t.closest && t.closest('form[data-action], form[data-form-key]');
     if (!form) return;
     form.dataset.dirty = 'true';
     if (t.name) {
