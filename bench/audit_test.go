@@ -18,7 +18,7 @@ import (
 
 // Bounds of the audit webhook benchmark.
 const (
-	auditRounds = 24
+	auditRounds = 32
 	auditSlice  = 400 * time.Millisecond
 	// auditSettle follows each switch of the webhook: the switch is an
 	// encrypted admin call (argon2id in MinIO), not part of the load.

@@ -30,23 +30,10 @@ func keysSection(s State) shared.Section {
 		},
 		Empty: "No access keys yet. Click Create key to make one for an app.",
 	}
-	filter := filterOf(s.Query, ParamKeysFilter)
-	list := s.Keys
-	if filter != "" {
-		list = nil
-		for _, k := range s.Keys {
-			if matches(filter, k.Name, k.AccessKey, k.Description, k.Owner) {
-				list = append(list, k)
-			}
-		}
-		t.Empty = "No key's name, access key, description or owner contains “" + filter + "”."
-	}
-	from, to, pager := paginate(len(list), s.Query, ParamKeysPage, ParamKeysFilter, filter, "Name, access key, owner…")
-	if len(s.Keys) > PageSize || filter != "" {
-		t.Pager = pager
-	}
-	t.Rows = make([]shared.Row, 0, to-from)
-	for _, k := range list[from:to] {
+	shown := pageOf(t, s.Keys, s.Query, tablePager{page: ParamKeysPage, filter: ParamKeysFilter,
+		label: "Name, access key, owner…", none: "No key's name, access key, description or owner contains “%s”."},
+		func(k shared.Key) []string { return []string{k.Name, k.AccessKey, k.Description, k.Owner} })
+	for _, k := range shown {
 		row := shared.Row{ID: k.AccessKey, Cells: map[string]shared.Cell{
 			"name":       nameCell(k),
 			"access_key": {Text: k.AccessKey, Copy: true},

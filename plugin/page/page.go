@@ -184,23 +184,10 @@ func bucketsSection(s State) shared.Section {
 		},
 		Empty: "No buckets yet. Click New bucket to mint one.",
 	}
-	filter := filterOf(s.Query, ParamBucketsFilter)
-	list := s.Buckets
-	if filter != "" {
-		list = nil
-		for _, b := range s.Buckets {
-			if matches(filter, b.Name) {
-				list = append(list, b)
-			}
-		}
-		t.Empty = "No bucket name contains “" + filter + "”."
-	}
-	from, to, pager := paginate(len(list), s.Query, ParamBucketsPage, ParamBucketsFilter, filter, "Bucket name contains…")
-	if len(s.Buckets) > PageSize || filter != "" {
-		t.Pager = pager
-	}
-	t.Rows = make([]shared.Row, 0, to-from)
-	for _, b := range list[from:to] {
+	shown := pageOf(t, s.Buckets, s.Query, tablePager{page: ParamBucketsPage, filter: ParamBucketsFilter,
+		label: "Bucket name contains…", none: "No bucket name contains “%s”."},
+		func(b shared.Bucket) []string { return []string{b.Name} })
+	for _, b := range shown {
 		row := shared.Row{ID: b.Name, Cells: map[string]shared.Cell{
 			"name":        {Text: b.Name, Copy: true},
 			"visibility":  {Text: string(b.Visibility), Hint: visibilityHint(b.Visibility)},

@@ -1,6 +1,7 @@
 package page
 
 import (
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -46,6 +47,37 @@ func matches(filter string, texts ...string) bool {
 		}
 	}
 	return false
+}
+
+// tablePager names a table's pager: its query parameters, the filter's
+// label, and the table's text when the filter matches nothing (%s: the
+// filter).
+type tablePager struct {
+	page, filter, label, none string
+}
+
+// pageOf returns the rows of all that t shows: those whose texts contain
+// the query's filter, on the page the query asks for. t gets a pager when
+// all is longer than a page or a filter is in effect (so that it can be
+// cleared).
+func pageOf[T any](t *shared.Table, all []T, query map[string]string, tp tablePager, texts func(T) []string) []T {
+	filter := filterOf(query, tp.filter)
+	list := all
+	if filter != "" {
+		list = nil
+		for _, v := range all {
+			if matches(filter, texts(v)...) {
+				list = append(list, v)
+			}
+		}
+		t.Empty = fmt.Sprintf(tp.none, filter)
+	}
+	from, to, pager := paginate(len(list), query, tp.page, tp.filter, filter, tp.label)
+	if len(all) > PageSize || filter != "" {
+		t.Pager = pager
+	}
+	t.Rows = make([]shared.Row, 0, to-from)
+	return list[from:to]
 }
 
 // paginate picks the page a query asks for of a list of n rows (already
