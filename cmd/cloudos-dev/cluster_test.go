@@ -430,6 +430,13 @@ func TestCluster(t *testing.T) {
 			for _, n := range nodes {
 				b, _ := os.ReadFile(n.log.Name())
 				t.Logf("node %d log (last 6 KiB):\n%s", n.i, b[max(0, len(b)-6<<10):])
+				var audit []string
+				for _, line := range strings.Split(string(b), "\n") {
+					if strings.Contains(line, "audit") {
+						audit = append(audit, line)
+					}
+				}
+				t.Logf("node %d log, lines about the audit log:\n%s", n.i, strings.Join(audit, "\n"))
 			}
 		}
 		t.Logf("the cluster test took %s", time.Since(began).Round(time.Second))
@@ -838,6 +845,41 @@ func TestCluster(t *testing.T) {
 			}
 		}
 		t.Logf("%d objects written during the step read back through nodes 1 and 3", len(written))
+	})
+
+	step("each node counts the key use it answered", func(t *testing.T) {
+		// MinIO's audit webhook is one setting of the whole cluster; every
+		// node's add-on listens where it points, node 3's new add-on too.
+		keyUse := func(st addon.StateDocument) uint64 {
+			for _, k := range st.Keys {
+				if k.AccessKey == ak {
+					return k.Requests24h
+				}
+			}
+			return 0
+		}
+		before := map[*node]uint64{}
+		for _, n := range nodes {
+			st := n.waitState(t, fmt.Sprintf("node %d tracks last use", n.i), time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+				assert.True(c, st.Tracking, "not tracked: %s", st.TrackingProblem)
+			})
+			before[n] = keyUse(st)
+		}
+		const gets = 15
+		for _, n := range nodes {
+			require.NoError(t, nw.Check(n.s3()))
+			c, err := minio.New(n.s3(), &minio.Options{Creds: credentials.NewStaticV4(ak, sk, ""), Region: "us-east-1"})
+			require.NoError(t, err)
+			for range gets {
+				_, err := c.StatObject(context.Background(), "shared", "during-outage-00", minio.StatObjectOptions{})
+				require.NoError(t, err)
+			}
+		}
+		for _, n := range nodes {
+			n.waitState(t, fmt.Sprintf("node %d counts the requests it answered", n.i), time.Minute, func(c *assert.CollectT, st addon.StateDocument) {
+				assert.GreaterOrEqual(c, keyUse(st), before[n]+gets, "audit endpoint: %+v", st.Audit)
+			})
+		}
 	})
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/quazzar/object-storage/plugin/bucketconfig"
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/auditlog"
 	"github.com/quazzar/object-storage/plugin/page"
 	"github.com/quazzar/object-storage/plugin/rotation"
 	"github.com/quazzar/object-storage/shared"
@@ -115,6 +116,9 @@ type StateDocument struct {
 	Tracking        bool      `json:"tracking"`
 	TrackingProblem string    `json:"tracking_problem,omitempty"`
 	TrackingSince   time.Time `json:"tracking_since,omitzero"`
+	// Audit counts what the add-on's audit endpoint received since it
+	// started: posts accepted and refused, entries read.
+	Audit *auditlog.Stats `json:"audit,omitempty"`
 	// Problems says what could not be read (MinIO not running).
 	Problems []string `json:"problems,omitempty"`
 }
@@ -128,6 +132,10 @@ func (a *Addon) State(ctx context.Context, req shared.StateRequest) (shared.Stat
 		Topology: s.Topology, PendingPool: s.PendingPool,
 		Buckets: s.Buckets, Keys: s.Keys,
 		Tracking: s.Tracking, TrackingProblem: s.TrackingProblem, TrackingSince: s.TrackingSince,
+	}
+	if svc, err := a.conn.services(); err == nil && svc.audit != nil {
+		st := svc.audit.Stats()
+		doc.Audit = &st
 	}
 	if doc.Capacity.Drives == nil {
 		doc.Capacity = shared.Capacity{Drives: []shared.Drive{}, Level: shared.CapacityUnknown}

@@ -348,7 +348,8 @@ func (a *Addon) ListKeys(ctx context.Context, req shared.ListKeysRequest) (share
 	for i := range list.Keys {
 		svc.describe(&list.Keys[i], now)
 	}
-	list.Tracking, list.TrackingProblem, list.TrackingSince = svc.tracking, svc.trackingProblem, svc.lastUsed.Since()
+	list.Tracking, list.TrackingProblem = svc.trackingState()
+	list.TrackingSince = svc.lastUsed.Since()
 	return list, nil
 }
 

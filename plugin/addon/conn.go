@@ -95,8 +95,12 @@ type services struct {
 	// webhook, trackingProblem why not.
 	lastUsed        *lastused.Table
 	audit           *auditlog.Receiver
+	trackMu         sync.Mutex // guards tracking and trackingProblem
 	tracking        bool
 	trackingProblem string
+	// clusterAudit says the webhook is the cluster's (auditlog.StartCluster):
+	// this node counts the requests it served, and leaves the webhook on.
+	clusterAudit bool
 	// ctx ends with these clients (a restart, a shutdown): background
 	// loops that use them watch it.
 	ctx    context.Context
@@ -106,6 +110,19 @@ type services struct {
 // close ends the background loops, stops the audit endpoint, saves the
 // last-use table and closes the database (after any transaction still
 // running).
+// trackingState says whether keys' last use is tracked, and why not.
+func (s *services) trackingState() (bool, string) {
+	s.trackMu.Lock()
+	defer s.trackMu.Unlock()
+	return s.tracking, s.trackingProblem
+}
+
+func (s *services) setTracking(on bool, problem string) {
+	s.trackMu.Lock()
+	defer s.trackMu.Unlock()
+	s.tracking, s.trackingProblem = on, problem
+}
+
 func (s *services) close() {
 	s.cancel()
 	if s.audit != nil {
@@ -118,7 +135,25 @@ func (s *services) close() {
 }
 
 func newConn(log hclog.Logger, opts []supervisor.Option) *conn {
+	// The caller's options come after the add-on's own, and win.
+	opts = append([]supervisor.Option{supervisor.WithOptions(supervisor.Options{ClusterEnv: clusterAuditEnv(log)})}, opts...)
 	return &conn{log: log, opts: opts, set: settings.Defaults()}
+}
+
+// clusterAuditEnv gives a cluster's MinIO its audit webhook at its start
+// (auditlog.ClusterEnv): trackLastUse then only listens.
+func clusterAuditEnv(log hclog.Logger) func(layout.Layout, envfile.Credentials) []string {
+	return func(l layout.Layout, creds envfile.Credentials) []string {
+		if len(l.Pools) == 0 || len(l.Pools[0].Nodes) == 0 {
+			return nil
+		}
+		env, err := auditlog.ClusterEnv(l.Pools[0].Nodes[0].Address, creds.Password, l.Cluster)
+		if err != nil {
+			log.Warn("the cluster's MinIO starts without the audit webhook: last use of keys is not tracked", "error", err)
+			return nil
+		}
+		return env
+	}
 }
 
 // restartSettings are the settings MinIO can only take by restarting.
@@ -470,7 +505,7 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 			c.log.Warn("key rotations in progress could not be read", "error", err)
 		}
 	}
-	svc.tracking, svc.trackingProblem = c.trackLastUse(ctx, svc)
+	svc.setTracking(c.trackLastUse(ctx, svc, creds))
 	svc.repl = replication.New(s3, admin, svc.db, c.log.Named("replication"))
 	if set.ScannerSpeed != "" {
 		if err := applyScannerSpeed(ctx, admin, set.ScannerSpeed, c.log); err != nil {
@@ -550,15 +585,44 @@ func recorder(h *history.History, log hclog.Logger) usage.Recorder {
 // trackLastUse starts the audit endpoint and points MinIO's audit webhook
 // at it (live, no restart). It answers whether last use is tracked, and
 // why not.
-func (c *conn) trackLastUse(ctx context.Context, svc *services) (bool, string) {
-	r, err := auditlog.Start(func(evs []lastused.Event) { svc.lastUsed.Record(evs...) })
+//
+// On a node of a cluster the webhook is the whole cluster's: every node's
+// add-on listens on the same loopback address with the same token (see
+// auditlog.StartCluster), and counts the requests its node served.
+func (c *conn) trackLastUse(ctx context.Context, svc *services, creds envfile.Credentials) (bool, string) {
+	sink := func(evs []lastused.Event) { svc.lastUsed.Record(evs...) }
+	var (
+		r   *auditlog.Receiver
+		err error
+	)
+	if l := c.layout(); l.Distributed() && len(l.Pools) > 0 && len(l.Pools[0].Nodes) > 0 {
+		var addr string
+		if addr, err = auditlog.ClusterAddress(l.Pools[0].Nodes[0].Address); err == nil {
+			r, err = auditlog.StartCluster(addr, creds.Password, l.Cluster, sink)
+		}
+		svc.clusterAudit = true
+	} else {
+		r, err = auditlog.Start(sink)
+	}
 	if err != nil {
 		c.log.Warn("last use of keys is not tracked", "error", err)
 		return false, "the add-on could not listen for MinIO's audit log: " + err.Error()
 	}
 	svc.audit = r
+	if svc.clusterAudit {
+		// The cluster's MinIO got the webhook at its start (clusterAuditEnv):
+		// never set live on a cluster (see auditlog.ClusterEnv).
+		c.log.Info("MinIO's audit log is posted to the add-on", "endpoint", r.URL(), "cluster", true)
+		return true, ""
+	}
 	live, err := svc.admin.SetConfigKV(ctx, r.ConfigLine())
 	switch {
+	case err != nil && shared.CodeOf(err) == shared.CodeUnavailable:
+		// MinIO cannot save its config yet (a cluster still forming its
+		// quorum): try again while these clients live.
+		c.log.Warn("MinIO cannot take the audit webhook yet; trying again", "error", err)
+		go c.retryTracking(svc, r)
+		return false, "MinIO cannot take the audit webhook yet (" + shared.AsError(err).Message + "); the add-on tries again every few seconds"
 	case err != nil:
 		c.log.Warn("last use of keys is not tracked: MinIO refused the audit webhook", "error", err)
 		return false, "MinIO did not take the audit webhook (" + shared.AsError(err).Message + "): this MinIO cannot report key use"
@@ -566,15 +630,47 @@ func (c *conn) trackLastUse(ctx context.Context, svc *services) (bool, string) {
 		c.log.Warn("last use of keys is not tracked until MinIO restarts: it saved the audit webhook without applying it")
 		return false, "MinIO applies the audit webhook only after a restart: last use is tracked from MinIO's next start"
 	}
-	c.log.Debug("MinIO's audit log is posted to the add-on", "endpoint", r.URL())
+	c.log.Info("MinIO's audit log is posted to the add-on", "endpoint", r.URL(), "cluster", svc.clusterAudit)
 	return true, ""
+}
+
+// trackingRetry is how often a webhook MinIO could not take yet is set
+// again.
+const trackingRetry = 3 * time.Second
+
+// retryTracking sets the audit webhook until MinIO takes it or svc's
+// clients are dropped.
+func (c *conn) retryTracking(svc *services, r *auditlog.Receiver) {
+	for {
+		select {
+		case <-svc.ctx.Done():
+			return
+		case <-time.After(trackingRetry):
+		}
+		ctx, cancel := context.WithTimeout(svc.ctx, 30*time.Second)
+		live, err := svc.admin.SetConfigKV(ctx, r.ConfigLine())
+		cancel()
+		switch {
+		case err != nil && shared.CodeOf(err) == shared.CodeUnavailable:
+			continue
+		case err != nil:
+			svc.setTracking(false, "MinIO did not take the audit webhook ("+shared.AsError(err).Message+"): this MinIO cannot report key use")
+		case !live:
+			svc.setTracking(false, "MinIO applies the audit webhook only after a restart: last use is tracked from MinIO's next start")
+		default:
+			c.log.Info("MinIO's audit log is posted to the add-on", "endpoint", r.URL(), "cluster", svc.clusterAudit)
+			svc.setTracking(true, "")
+		}
+		return
+	}
 }
 
 // stopTracking turns MinIO's audit webhook off, for an add-on that leaves
 // MinIO running without it (restart, upgrade): the next process points it
-// at its own endpoint.
+// at its own endpoint. A cluster's webhook stays on: the other nodes'
+// add-ons listen, and this node's next add-on listens where this one did.
 func (c *conn) stopTracking(ctx context.Context, svc *services) {
-	if svc.audit == nil || !svc.tracking {
+	if tracking, _ := svc.trackingState(); svc.audit == nil || !tracking || svc.clusterAudit {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

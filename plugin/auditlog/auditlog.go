@@ -14,7 +14,10 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/sha256"
 	"crypto/subtle"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -55,10 +58,10 @@ const Path = "/minio/audit"
 
 // Stats count what the endpoint did.
 type Stats struct {
-	Batches uint64 // accepted posts
-	Entries uint64 // entries decoded
-	Refused uint64 // posts refused (no token, wrong token, not loopback, not POST)
-	Damaged uint64 // posts cut short by a line that is not an audit entry
+	Batches uint64 `json:"batches"` // accepted posts
+	Entries uint64 `json:"entries"` // entries decoded
+	Refused uint64 `json:"refused"` // posts refused (no token, wrong token, not loopback, not POST)
+	Damaged uint64 `json:"damaged"` // posts cut short by a line that is not an audit entry
 }
 
 // Receiver is the endpoint.
@@ -78,7 +81,49 @@ func Start(sink func([]lastused.Event)) (*Receiver, error) {
 	if err != nil {
 		return nil, err
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return start("127.0.0.1:0", token, sink)
+}
+
+// StartCluster is Start on a node of a cluster. MinIO's audit webhook is
+// configuration of the whole cluster, and each node's MinIO posts what it
+// served to the webhook's one endpoint: so every node's add-on listens on
+// the same loopback address, ClusterAddress, with the same token, derived
+// from the cluster's root secret, and sets the same line. Each add-on then
+// hears the requests of its own node.
+func StartCluster(addr, rootSecret, cluster string, sink func([]lastused.Event)) (*Receiver, error) {
+	return start(addr, ClusterToken(rootSecret, cluster), sink)
+}
+
+// ClusterAddress is the audit endpoint's loopback address on every node of
+// a cluster: the port of the first node's S3 address plus ClusterPortOffset
+// (the cluster's nodes agree on the first node whatever their own ports).
+func ClusterAddress(firstNode string) (string, error) {
+	_, port, err := net.SplitHostPort(firstNode)
+	if err != nil {
+		return "", fmt.Errorf("the cluster's first node %q has no port: %w", firstNode, err)
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n <= 0 || n+ClusterPortOffset > 65535 {
+		return "", fmt.Errorf("the cluster's first node %q has no port below %d", firstNode, 65535-ClusterPortOffset)
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(n+ClusterPortOffset)), nil
+}
+
+// ClusterPortOffset places a cluster's audit endpoint: S3 on 9000, the
+// console usually on 9001, the audit endpoint on 9010.
+const ClusterPortOffset = 10
+
+// ClusterToken is the audit endpoint's token on every node of a cluster:
+// known to whoever holds the root secret, which can do more than feed the
+// endpoint anyway.
+func ClusterToken(rootSecret, cluster string) string {
+	m := hmac.New(sha256.New, []byte(rootSecret))
+	m.Write([]byte("cloudos object-storage audit webhook\x00" + cluster))
+	return hex.EncodeToString(m.Sum(nil))[:40]
+}
+
+func start(addr, token string, sink func([]lastused.Event)) (*Receiver, error) {
+	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen for MinIO's audit log on the loopback: %w", err)
 	}
@@ -98,6 +143,32 @@ func (r *Receiver) ConfigLine() string {
 		Target, r.URL(), r.token, BatchSize, QueueSize, MaxRetry, RetryInterval, HTTPTimeout)
 }
 
+// ClusterEnv is the audit webhook target as MinIO's environment, for a
+// cluster's MinIO at its start: the same on every node (StartCluster's
+// address and token). A cluster's MinIO must not be given the webhook
+// live: a node that applies an audit webhook change makes its peers
+// reload theirs in a call whose context ends with the call, and the
+// reloaded targets stop sending (the pinned MinIO, peer-rest-server.go
+// serviceReloadDynamic); a target from the environment is started once,
+// with the server.
+func ClusterEnv(firstNode, rootSecret, cluster string) ([]string, error) {
+	addr, err := ClusterAddress(firstNode)
+	if err != nil {
+		return nil, err
+	}
+	kv := func(key, value string) string { return "MINIO_AUDIT_WEBHOOK_" + key + "_" + Target + "=" + value }
+	return []string{
+		kv("ENABLE", "on"),
+		kv("ENDPOINT", "http://"+addr+Path),
+		kv("AUTH_TOKEN", ClusterToken(rootSecret, cluster)),
+		kv("BATCH_SIZE", strconv.Itoa(BatchSize)),
+		kv("QUEUE_SIZE", strconv.Itoa(QueueSize)),
+		kv("MAX_RETRY", strconv.Itoa(MaxRetry)),
+		kv("RETRY_INTERVAL", RetryInterval),
+		kv("HTTP_TIMEOUT", HTTPTimeout),
+	}, nil
+}
+
 // OffLine turns the target off.
 func OffLine() string { return "audit_webhook:" + Target + " enable=off" }
 
@@ -105,7 +176,14 @@ func OffLine() string { return "audit_webhook:" + Target + " enable=off" }
 func (r *Receiver) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	return r.srv.Shutdown(ctx)
+	err := r.srv.Shutdown(ctx)
+	// Shutdown closes the listener only once Serve has taken it; closed
+	// here, the address is free for the next receiver at once (a cluster's
+	// is always the same).
+	if cerr := r.ln.Close(); err == nil && cerr != nil && !errors.Is(cerr, net.ErrClosed) {
+		err = cerr
+	}
+	return err
 }
 
 // Stats returns the endpoint's counters.

@@ -1,6 +1,7 @@
 package auditlog
 
 import (
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -134,4 +135,46 @@ func BenchmarkDecode(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*BatchSize), "ns/entry")
+}
+
+// Every node of a cluster listens where the others do, with their token,
+// so that the cluster's one webhook line fits each node's add-on.
+func TestClusterEndpoint(t *testing.T) {
+	addr, err := ClusterAddress("10.0.0.1:9000")
+	require.NoError(t, err)
+	require.Equal(t, "127.0.0.1:9010", addr)
+	for _, bad := range []string{"10.0.0.1", "10.0.0.1:x", "10.0.0.1:65530", "10.0.0.1:0"} {
+		_, err := ClusterAddress(bad)
+		require.Error(t, err, bad)
+	}
+	tok := ClusterToken("root-secret", "c1")
+	require.Len(t, tok, 40)
+	require.Equal(t, tok, ClusterToken("root-secret", "c1"), "the same on every node")
+	require.NotEqual(t, tok, ClusterToken("other-secret", "c1"))
+	require.NotEqual(t, tok, ClusterToken("root-secret", "c2"))
+
+	// Two add-ons of one node in turn (an upgrade) set the same line.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	free := ln.Addr().String()
+	require.NoError(t, ln.Close())
+	var lines []string
+	for range 2 {
+		r, err := StartCluster(free, "root-secret", "c1", func([]lastused.Event) {})
+		require.NoError(t, err)
+		require.Equal(t, "http://"+free+Path, r.URL())
+		lines = append(lines, r.ConfigLine())
+		require.NoError(t, r.Close())
+	}
+	require.Equal(t, lines[0], lines[1])
+	require.Contains(t, lines[0], "auth_token="+tok)
+
+	// The same target as MinIO's environment, for a cluster's MinIO.
+	env, err := ClusterEnv("10.0.0.1:9000", "root-secret", "c1")
+	require.NoError(t, err)
+	require.Contains(t, env, "MINIO_AUDIT_WEBHOOK_ENABLE_quazzar=on")
+	require.Contains(t, env, "MINIO_AUDIT_WEBHOOK_ENDPOINT_quazzar=http://127.0.0.1:9010/minio/audit")
+	require.Contains(t, env, "MINIO_AUDIT_WEBHOOK_AUTH_TOKEN_quazzar="+tok)
+	_, err = ClusterEnv("10.0.0.1", "root-secret", "c1")
+	require.Error(t, err)
 }

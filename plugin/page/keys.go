@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/quazzar/object-storage/plugin/keys"
+	"github.com/quazzar/object-storage/plugin/topology"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -18,7 +19,13 @@ const (
 	// NotTracked is said instead of a last use when MinIO's audit log does
 	// not reach the add-on: never a wrong "never used".
 	NotTracked = "last use not tracked"
-	NeverUsed  = "never used"
+	// ClusterLastUse says whose requests last use counts on a cluster's
+	// node.
+	ClusterLastUse = "On a cluster, each node counts the requests it answered: last use here is through this node; other nodes' pages show theirs, and no key is flagged unused."
+	NeverUsed      = "never used"
+	// NeverUsedHere is NeverUsed on a cluster's node, which sees only the
+	// requests it answered.
+	NeverUsedHere = "not used through this node"
 )
 
 func keysSection(s State) shared.Section {
@@ -52,6 +59,9 @@ func keysSection(s State) shared.Section {
 	desc := "Each key is a stand-alone credential pair you give to one app. When that app is decommissioned, revoke its key without touching anyone else's. As of " + formatTime(s.KeysAsOf) + "."
 	if s.Tracking {
 		desc += " Last use comes from MinIO's audit log, within a few seconds of each request; keys unused for 90 days and keys expiring within 7 days are flagged."
+		if s.Topology.Mode == topology.ModeCluster {
+			desc += " " + ClusterLastUse
+		}
 	} else {
 		desc += " Last use is not tracked: " + orDash(s.TrackingProblem)
 	}
@@ -84,6 +94,9 @@ func LastUsedCell(k shared.Key, s State) shared.Cell {
 		hint = append(hint, fmt.Sprintf("%d refused", k.Errors24h))
 	}
 	text := NeverUsed
+	if s.Topology.Mode == topology.ModeCluster {
+		text = NeverUsedHere
+	}
 	if !k.LastUsed.IsZero() {
 		text = "last used " + AgoWords(k.LastUsed, s.Now)
 		if k.LastOperation != "" {
@@ -94,11 +107,17 @@ func LastUsedCell(k shared.Key, s State) shared.Cell {
 			text += ")"
 		}
 	}
-	if Unused(k, s.TrackingSince, s.Now) {
+	if unusedHere(k, s) {
 		text += " — unused for 90 days"
 		hint = append(hint, "no app has used it for 90 days: revoke it if nothing needs it")
 	}
 	return shared.Cell{Text: text, Hint: strings.Join(hint, "; ")}
+}
+
+// unusedHere is Unused where this node sees every request: not on a
+// cluster's node, which sees only those it answered.
+func unusedHere(k shared.Key, s State) bool {
+	return s.Topology.Mode != topology.ModeCluster && Unused(k, s.TrackingSince, s.Now)
 }
 
 // Unused reports whether a key is to be flagged as unused for 90 days:
@@ -195,7 +214,7 @@ func keyNotices(s State) []shared.Section {
 		if k.Status != shared.KeyExpired && Expiring(k.Expiry, s.Now) {
 			expiring = append(expiring, name+" "+In(k.Expiry, s.Now))
 		}
-		if s.Tracking && Unused(k, s.TrackingSince, s.Now) {
+		if s.Tracking && unusedHere(k, s) {
 			unused = append(unused, name)
 		}
 	}

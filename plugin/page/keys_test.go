@@ -6,6 +6,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/quazzar/object-storage/plugin/topology"
 	"github.com/quazzar/object-storage/shared"
 )
 
@@ -87,6 +88,18 @@ func TestKeysOverTheirLife(t *testing.T) {
 	require.Equal(t, ActionUpdateKey, edit.Form.Action)
 	require.Len(t, edit.Form.Fields[0].Options, len(s.Keys))
 	require.Equal(t, "All buckets, read and write (the default)", edit.Form.Fields[1].Templates[0].Label)
+
+	// A cluster's node sees only the requests it answered: no "never
+	// used", no "unused for 90 days", and the table says so.
+	cs := s
+	cs.Topology.Mode = topology.ModeCluster
+	p = build(t, cs)
+	require.Equal(t, NeverUsedHere, keyRow(t, p, "never").Cells["last_used"].Text)
+	require.Equal(t, "last used 91 days ago", keyRow(t, p, "stale").Cells["last_used"].Text)
+	require.Contains(t, section(t, p, "keys").Description, ClusterLastUse)
+	for _, sec := range p.Sections {
+		require.NotEqual(t, "keys-unused", sec.ID, "a cluster's node does not flag unused keys")
+	}
 
 	// Not tracked: never a wrong "never used".
 	s.Tracking, s.TrackingProblem = false, "MinIO did not take the audit webhook"

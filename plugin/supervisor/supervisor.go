@@ -54,6 +54,10 @@ type Options struct {
 	// LogMaxBytes caps MinIO's log file; past it the file is moved to
 	// minio.log.1 (one old file kept) (default 10 MiB).
 	LogMaxBytes int64
+	// ClusterEnv, when set, gives more MINIO_ variables to a cluster's
+	// MinIO, from its layout and root credentials. They must be the same
+	// on every node: MinIO compares them before forming a pool.
+	ClusterEnv func(layout.Layout, envfile.Credentials) []string
 }
 
 // Option changes one of the Options.
@@ -70,6 +74,9 @@ func WithOptions(o Options) Option {
 		override(&d.CrashLoopWindow, o.CrashLoopWindow)
 		override(&d.HealthInterval, o.HealthInterval)
 		override(&d.LogMaxBytes, o.LogMaxBytes)
+		if o.ClusterEnv != nil {
+			d.ClusterEnv = o.ClusterEnv
+		}
 	}
 }
 
@@ -439,7 +446,7 @@ func checkAddresses(set settings.Settings) error {
 // a pool compare every MINIO_ variable before they form it, and refuse
 // each other ("Mismatching environment values: [MINIO_CONFIG_ENV_FILE]")
 // when the env files are at different paths.
-func minioEnv(set settings.Settings, lay layout.Layout) []string {
+func minioEnv(set settings.Settings, lay layout.Layout, extra []string) []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "MINIO_") {
@@ -450,11 +457,12 @@ func minioEnv(set settings.Settings, lay layout.Layout) []string {
 	if lay.Distributed() {
 		envFile = ClusterEnvPath
 	}
-	return append(env,
+	env = append(env,
 		"MINIO_CONFIG_ENV_FILE="+envFile,
 		"MINIO_SITE_REGION="+set.Region,
 		"MINIO_UPDATE=off",
 	)
+	return append(env, extra...)
 }
 
 // minioArgs is MinIO's command line: addresses, a certs dir of its own (so
@@ -478,7 +486,11 @@ func (s *Supervisor) launch(set settings.Settings, bin string, lay layout.Layout
 		return nil, err
 	}
 	args := minioArgs(set, lay)
-	p, err := launch(bin, args, minioEnv(set, lay), set.StateDir, logPath)
+	var extra []string
+	if lay.Distributed() && s.opts.ClusterEnv != nil {
+		extra = s.opts.ClusterEnv(lay, s.Credentials())
+	}
+	p, err := launch(bin, args, minioEnv(set, lay, extra), set.StateDir, logPath)
 	if err != nil {
 		return nil, err
 	}
