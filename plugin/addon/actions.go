@@ -9,10 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/quazzar/object-storage/plugin/auditlog"
 	"github.com/quazzar/object-storage/plugin/bucketconfig"
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
-	"github.com/quazzar/object-storage/plugin/auditlog"
 	"github.com/quazzar/object-storage/plugin/page"
 	"github.com/quazzar/object-storage/plugin/rotation"
 	"github.com/quazzar/object-storage/shared"
