@@ -205,7 +205,11 @@ func startBareMinIO(b *testing.B, pid int, fromDir, toDir string, addrs map[stri
 	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env, cmd.Dir = env, move(cwd)
 	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	// A session of its own, as the supervisor starts the add-on's MinIO:
+	// with the kernel's autogroup scheduling, a session is one group that
+	// shares the cores fairly with the others, so a bare MinIO in the
+	// benchmark's session would share a group with the load generator.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		b.Fatalf("start bare MinIO: %v", err)
 	}
