@@ -221,9 +221,11 @@ func TestBrowserPanel(t *testing.T) {
 		s.mu.Lock()
 		s.refresh = 1
 		s.mu.Unlock()
+		// The field is typed into by script: the page refreshes every
+		// second, and a node the browser had looked up for a key press can
+		// be swapped out before the key arrives ("No node with given id").
 		do(t, ctx, chromedp.Navigate(pageURL), chromedp.WaitVisible(chromedp.CSS(`body[data-panel-ready="true"]`)),
-			chromedp.SendKeys(chromedp.CSS("#sec-endpoint-f-domain"), "s3.example.test"),
-			chromedp.Blur(chromedp.CSS("#sec-endpoint-f-domain")))
+			setField("#sec-endpoint-f-domain", "s3.example.test"))
 		s.addBucket("full", 2)
 		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="full"]`)))
 		value, err := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#sec-endpoint-f-domain")))

@@ -107,9 +107,6 @@ type services struct {
 	cancel context.CancelFunc
 }
 
-// close ends the background loops, stops the audit endpoint, saves the
-// last-use table and closes the database (after any transaction still
-// running).
 // trackingState says whether keys' last use is tracked, and why not.
 func (s *services) trackingState() (bool, string) {
 	s.trackMu.Lock()
@@ -123,6 +120,9 @@ func (s *services) setTracking(on bool, problem string) {
 	s.tracking, s.trackingProblem = on, problem
 }
 
+// close ends the background loops, stops the audit endpoint, saves the
+// last-use table and closes the database (after any transaction still
+// running).
 func (s *services) close() {
 	s.cancel()
 	if s.audit != nil {

@@ -88,8 +88,9 @@ func Start(sink func([]lastused.Event)) (*Receiver, error) {
 // configuration of the whole cluster, and each node's MinIO posts what it
 // served to the webhook's one endpoint: so every node's add-on listens on
 // the same loopback address, ClusterAddress, with the same token, derived
-// from the cluster's root secret, and sets the same line. Each add-on then
-// hears the requests of its own node.
+// from the cluster's root secret, and every node's MinIO is given the same
+// target at its start (ClusterEnv). Each add-on then hears the requests
+// of its own node.
 func StartCluster(addr, rootSecret, cluster string, sink func([]lastused.Event)) (*Receiver, error) {
 	return start(addr, ClusterToken(rootSecret, cluster), sink)
 }
