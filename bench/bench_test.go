@@ -742,7 +742,7 @@ func (e *env) rowsDevHost(ctx context.Context, devBin string, idle, afterPage fl
 		}
 		defer resp.Body.Close()
 		body, err := io.ReadAll(resp.Body)
-		if err == nil && (resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "page-0099") || !strings.Contains(string(body), "of 1,000")) {
+		if err == nil && (resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "page-0099") || !strings.Contains(string(body), "Rows 1–100 of 1,")) {
 			err = fmt.Errorf("panel page: %s, %d bytes, without its 100th bucket and its pager", resp.Status, len(body))
 		}
 		return err
