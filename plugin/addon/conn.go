@@ -114,6 +114,12 @@ func (s *services) trackingState() (bool, string) {
 	return s.tracking, s.trackingProblem
 }
 
+// tracked says whether keys' last use is tracked.
+func (s *services) tracked() bool {
+	on, _ := s.trackingState()
+	return on
+}
+
 func (s *services) setTracking(on bool, problem string) {
 	s.trackMu.Lock()
 	defer s.trackMu.Unlock()
@@ -144,10 +150,7 @@ func newConn(log hclog.Logger, opts []supervisor.Option) *conn {
 // (auditlog.ClusterEnv): trackLastUse then only listens.
 func clusterAuditEnv(log hclog.Logger) func(layout.Layout, envfile.Credentials) []string {
 	return func(l layout.Layout, creds envfile.Credentials) []string {
-		if len(l.Pools) == 0 || len(l.Pools[0].Nodes) == 0 {
-			return nil
-		}
-		env, err := auditlog.ClusterEnv(l.Pools[0].Nodes[0].Address, creds.Password, l.Cluster)
+		env, err := auditlog.ClusterEnv(l.FirstNode(), creds.Password, l.Cluster)
 		if err != nil {
 			log.Warn("the cluster's MinIO starts without the audit webhook: last use of keys is not tracked", "error", err)
 			return nil
@@ -595,9 +598,9 @@ func (c *conn) trackLastUse(ctx context.Context, svc *services, creds envfile.Cr
 		r   *auditlog.Receiver
 		err error
 	)
-	if l := c.layout(); l.Distributed() && len(l.Pools) > 0 && len(l.Pools[0].Nodes) > 0 {
+	if l := c.layout(); l.Distributed() {
 		var addr string
-		if addr, err = auditlog.ClusterAddress(l.Pools[0].Nodes[0].Address); err == nil {
+		if addr, err = auditlog.ClusterAddress(l.FirstNode()); err == nil {
 			r, err = auditlog.StartCluster(addr, creds.Password, l.Cluster, sink)
 		}
 		svc.clusterAudit = true
@@ -615,31 +618,39 @@ func (c *conn) trackLastUse(ctx context.Context, svc *services, creds envfile.Cr
 		c.log.Info("MinIO's audit log is posted to the add-on", "endpoint", r.URL(), "cluster", true)
 		return true, ""
 	}
+	on, problem, retry := c.setWebhook(ctx, svc, r)
+	if retry {
+		c.log.Warn("MinIO cannot take the audit webhook yet; trying again", "problem", problem)
+		go c.retryTracking(svc, r)
+	}
+	return on, problem
+}
+
+// setWebhook points MinIO's audit webhook at r, live. It answers whether
+// last use is tracked, why not, and whether to try again: MinIO cannot
+// save its config yet (503: a cluster still forming its quorum).
+func (c *conn) setWebhook(ctx context.Context, svc *services, r *auditlog.Receiver) (on bool, problem string, retry bool) {
 	live, err := svc.admin.SetConfigKV(ctx, r.ConfigLine())
 	switch {
 	case err != nil && shared.CodeOf(err) == shared.CodeUnavailable:
-		// MinIO cannot save its config yet (a cluster still forming its
-		// quorum): try again while these clients live.
-		c.log.Warn("MinIO cannot take the audit webhook yet; trying again", "error", err)
-		go c.retryTracking(svc, r)
-		return false, "MinIO cannot take the audit webhook yet (" + shared.AsError(err).Message + "); the add-on tries again every few seconds"
+		return false, "MinIO cannot take the audit webhook yet (" + shared.AsError(err).Message + "); the add-on tries again every few seconds", true
 	case err != nil:
 		c.log.Warn("last use of keys is not tracked: MinIO refused the audit webhook", "error", err)
-		return false, "MinIO did not take the audit webhook (" + shared.AsError(err).Message + "): this MinIO cannot report key use"
+		return false, "MinIO did not take the audit webhook (" + shared.AsError(err).Message + "): this MinIO cannot report key use", false
 	case !live:
 		c.log.Warn("last use of keys is not tracked until MinIO restarts: it saved the audit webhook without applying it")
-		return false, "MinIO applies the audit webhook only after a restart: last use is tracked from MinIO's next start"
+		return false, "MinIO applies the audit webhook only after a restart: last use is tracked from MinIO's next start", false
 	}
-	c.log.Info("MinIO's audit log is posted to the add-on", "endpoint", r.URL(), "cluster", svc.clusterAudit)
-	return true, ""
+	c.log.Info("MinIO's audit log is posted to the add-on", "endpoint", r.URL(), "cluster", false)
+	return true, "", false
 }
 
 // trackingRetry is how often a webhook MinIO could not take yet is set
 // again.
 const trackingRetry = 3 * time.Second
 
-// retryTracking sets the audit webhook until MinIO takes it or svc's
-// clients are dropped.
+// retryTracking sets the audit webhook until MinIO takes it (or refuses it
+// for good) or svc's clients are dropped.
 func (c *conn) retryTracking(svc *services, r *auditlog.Receiver) {
 	for {
 		select {
@@ -648,20 +659,12 @@ func (c *conn) retryTracking(svc *services, r *auditlog.Receiver) {
 		case <-time.After(trackingRetry):
 		}
 		ctx, cancel := context.WithTimeout(svc.ctx, 30*time.Second)
-		live, err := svc.admin.SetConfigKV(ctx, r.ConfigLine())
+		on, problem, retry := c.setWebhook(ctx, svc, r)
 		cancel()
-		switch {
-		case err != nil && shared.CodeOf(err) == shared.CodeUnavailable:
-			continue
-		case err != nil:
-			svc.setTracking(false, "MinIO did not take the audit webhook ("+shared.AsError(err).Message+"): this MinIO cannot report key use")
-		case !live:
-			svc.setTracking(false, "MinIO applies the audit webhook only after a restart: last use is tracked from MinIO's next start")
-		default:
-			c.log.Info("MinIO's audit log is posted to the add-on", "endpoint", r.URL(), "cluster", svc.clusterAudit)
-			svc.setTracking(true, "")
+		if !retry {
+			svc.setTracking(on, problem)
+			return
 		}
-		return
 	}
 }
 
@@ -670,7 +673,7 @@ func (c *conn) retryTracking(svc *services, r *auditlog.Receiver) {
 // at its own endpoint. A cluster's webhook stays on: the other nodes'
 // add-ons listen, and this node's next add-on listens where this one did.
 func (c *conn) stopTracking(ctx context.Context, svc *services) {
-	if tracking, _ := svc.trackingState(); svc.audit == nil || !tracking || svc.clusterAudit {
+	if svc.audit == nil || !svc.tracked() || svc.clusterAudit {
 		return
 	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)

@@ -25,7 +25,7 @@ func (svc *services) describe(k *shared.Key, now time.Time) {
 	if svc.owners != nil {
 		k.Owner = svc.owners.Of(owners.Key, k.AccessKey)
 	}
-	if u, ok := svc.lastUsed.Usage(k.AccessKey); ok && tracked(svc) {
+	if u, ok := svc.lastUsed.Usage(k.AccessKey); ok && svc.tracked() {
 		k.LastUsed, k.LastOperation, k.LastSource = u.LastUsed, u.LastOperation, u.LastSource
 		k.Requests24h, k.Bytes24h, k.Errors24h = u.Requests24h, u.Bytes24h, u.Errors24h
 	}
@@ -129,7 +129,7 @@ func (a *Addon) finishRotations(svc *services, now time.Time) {
 	}
 	for _, r := range svc.rotations.All() {
 		u, _ := svc.lastUsed.Usage(r.Old)
-		due, why := rotation.Due(r, u.LastUsed, tracked(svc), now)
+		due, why := rotation.Due(r, u.LastUsed, svc.tracked(), now)
 		if !due {
 			continue
 		}
@@ -337,10 +337,4 @@ func (a *Addon) Owned(ctx context.Context, req shared.OwnedRequest) (shared.Owne
 		}
 	}
 	return out, nil
-}
-
-// tracked says whether keys' last use is tracked.
-func tracked(svc *services) bool {
-	on, _ := svc.trackingState()
-	return on
 }

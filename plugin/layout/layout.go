@@ -71,6 +71,15 @@ func Single(drives []string) Layout {
 // Distributed reports whether the layout spans several nodes.
 func (l Layout) Distributed() bool { return l.Cluster != "" }
 
+// FirstNode is the address of the first pool's first node: the same on
+// every node of a cluster; empty on a node of its own.
+func (l Layout) FirstNode() string {
+	if len(l.Pools) == 0 || len(l.Pools[0].Nodes) == 0 {
+		return ""
+	}
+	return l.Pools[0].Nodes[0].Address
+}
+
 // Local are this node's drives, every pool in order.
 func (l Layout) Local() []string { return l.DrivesOf(l.Self) }
 
