@@ -19,6 +19,7 @@ import (
 	"github.com/quazzar/object-storage/plugin/history"
 	"github.com/quazzar/object-storage/plugin/keys"
 	"github.com/quazzar/object-storage/plugin/owners"
+	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/supervisor"
 	"github.com/quazzar/object-storage/shared"
@@ -57,24 +58,20 @@ func (a *Addon) wired(ctx context.Context, set settings.Settings, svc *services)
 
 // settingsEvery is how many usage intervals apart bucket settings (quota,
 // versioning, lifecycle, object lock: four calls per bucket) are read
-// again, to show changes made outside the page; the page's own changes
-// show at once.
+// again when MinIO's metadata export is not available, to show changes
+// made outside the page; the page's own changes show at once.
 const settingsEvery = 10
 
-// refresh re-reads bucket policies on the usage interval, so a policy set
-// in the console or with mc shows up as custom, and bucket settings every
-// settingsEvery intervals; and puts the exposure route back if the proxy
-// lost it. The first round runs at once, so that the first listing after a
-// start finds every bucket's visibility and settings cached.
+// refresh re-reads bucket policies and settings on the usage interval, so
+// that a policy or quota set in the console or with mc shows up; and puts
+// the exposure route back if the proxy lost it. The first round runs at
+// once, so that the first listing after a start finds every bucket's
+// visibility and settings cached. Both come from one call, MinIO's bucket
+// metadata export; should it fail, policies cost a call per bucket each
+// round and settings four per bucket every settingsEvery rounds.
 func (a *Addon) refresh(svc *services) {
 	for round := 0; ; round++ {
-		if err := svc.buckets.Refresh(svc.ctx); err != nil && svc.ctx.Err() == nil {
-			a.log.Debug("bucket policy refresh failed", "error", err)
-		} else if round%settingsEvery == 0 {
-			if err := svc.config.Refresh(svc.ctx, svc.buckets.Names()); err != nil && svc.ctx.Err() == nil {
-				a.log.Debug("bucket settings refresh failed", "error", err)
-			}
-		}
+		a.refreshBuckets(svc, round)
 		a.expo.Reconcile(svc.ctx)
 		a.followKnownKeys(svc)
 		select {
@@ -82,6 +79,37 @@ func (a *Addon) refresh(svc *services) {
 			return
 		case <-time.After(a.conn.settings().UsageInterval):
 		}
+	}
+}
+
+// refreshBuckets is one round of refresh's bucket part.
+func (a *Addon) refreshBuckets(svc *services, round int) {
+	exported, err := svc.admin.ExportBucketMetadata(svc.ctx)
+	if err != nil {
+		if svc.ctx.Err() != nil {
+			return
+		}
+		a.log.Debug("bucket metadata export failed: reading bucket by bucket", "error", err)
+		exported = nil
+	}
+	var policies map[string]string
+	if exported != nil {
+		policies = make(map[string]string, len(exported))
+		for name, files := range exported {
+			policies[name] = string(files[minioadmin.FilePolicy])
+		}
+	}
+	if err := svc.buckets.RefreshWith(svc.ctx, policies); err != nil {
+		if svc.ctx.Err() == nil {
+			a.log.Debug("bucket policy refresh failed", "error", err)
+		}
+		return
+	}
+	if exported == nil && round%settingsEvery != 0 {
+		return
+	}
+	if err := svc.config.RefreshWith(svc.ctx, svc.buckets.Names(), exported); err != nil && svc.ctx.Err() == nil {
+		a.log.Debug("bucket settings refresh failed", "error", err)
 	}
 }
 

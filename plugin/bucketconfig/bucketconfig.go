@@ -130,10 +130,33 @@ func (m *Manager) Forget(bucket string) {
 // the add-on changed meanwhile keeps what the add-on wrote; one that could
 // not be read keeps what was cached.
 func (m *Manager) Refresh(ctx context.Context, names []string) error {
+	return m.RefreshWith(ctx, names, nil)
+}
+
+// RefreshWith is Refresh with MinIO's metadata export at hand: a bucket
+// in it is read from it, and only one missing from it (made since) or
+// whose files cannot be read costs calls of its own.
+func (m *Manager) RefreshWith(ctx context.Context, names []string, exported minioadmin.BucketMetadata) error {
 	m.mu.Lock()
 	before := maps.Clone(m.changes)
 	m.mu.Unlock()
-	fresh, errs := m.readMany(ctx, names)
+	fresh := make(map[string]Settings, len(names))
+	var ask []string
+	for _, name := range names {
+		files, ok := exported[name]
+		if !ok {
+			ask = append(ask, name)
+			continue
+		}
+		st, err := FromExport(files)
+		if err != nil {
+			ask = append(ask, name)
+			continue
+		}
+		fresh[name] = st
+	}
+	read, errs := m.readMany(ctx, ask)
+	maps.Copy(fresh, read)
 	var firstErr error
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -221,6 +244,57 @@ func (m *Manager) readMany(ctx context.Context, names []string) (map[string]Sett
 	return out, errs
 }
 
+// FromExport reads a bucket's settings from its files in MinIO's metadata
+// export (minioadmin.ExportBucketMetadata): the same documents the
+// per-setting calls return, with a setting's file absent when it is off.
+func FromExport(files map[string][]byte) (Settings, error) {
+	var s Settings
+	var err error
+	if raw, ok := files[minioadmin.FileQuota]; ok {
+		if s.Quota, err = minioadmin.QuotaBytes(raw); err != nil {
+			return s, err
+		}
+	}
+	s.Versioning = shared.VersioningOff
+	if raw, ok := files[minioadmin.FileVersioning]; ok {
+		var v minio.BucketVersioningConfiguration
+		if err := xml.Unmarshal(raw, &v); err != nil {
+			return s, fmt.Errorf("MinIO's versioning is not the expected XML: %w", err)
+		}
+		s.Versioning = versioningOf(v)
+	}
+	if raw, ok := files[minioadmin.FileObjectLock]; ok {
+		var l objectLockDoc
+		if err := xml.Unmarshal(raw, &l); err != nil {
+			return s, fmt.Errorf("MinIO's object lock is not the expected XML: %w", err)
+		}
+		if l.Enabled == "Enabled" {
+			s.ObjectLock = true
+			if r := l.Rule; r != nil && r.Mode != "" && (r.Days > 0 || r.Years > 0) {
+				s.Retention = &shared.Retention{Mode: shared.RetentionMode(strings.ToLower(r.Mode)), Days: r.Days + 365*r.Years}
+			}
+		}
+	}
+	cfg := lifecycle.NewConfiguration()
+	if raw, ok := files[minioadmin.FileLifecycle]; ok {
+		if err := xml.Unmarshal(raw, cfg); err != nil {
+			return s, fmt.Errorf("MinIO's lifecycle is not the expected XML: %w", err)
+		}
+	}
+	s.Lifecycle, s.LifecycleXML = describeAll(cfg)
+	return s, nil
+}
+
+// objectLockDoc is S3's object lock configuration.
+type objectLockDoc struct {
+	Enabled string `xml:"ObjectLockEnabled"`
+	Rule    *struct {
+		Mode  string `xml:"DefaultRetention>Mode"`
+		Days  int    `xml:"DefaultRetention>Days"`
+		Years int    `xml:"DefaultRetention>Years"`
+	} `xml:"Rule"`
+}
+
 // read asks MinIO for a bucket's settings.
 func (m *Manager) read(ctx context.Context, bucket string) (Settings, error) {
 	var s Settings
@@ -248,13 +322,17 @@ func (m *Manager) versioning(ctx context.Context, bucket string) (shared.Version
 	if err != nil {
 		return "", s3Error(err, bucket)
 	}
+	return versioningOf(v), nil
+}
+
+func versioningOf(v minio.BucketVersioningConfiguration) shared.Versioning {
 	switch v.Status {
 	case minio.Enabled:
-		return shared.VersioningEnabled, nil
+		return shared.VersioningEnabled
 	case minio.Suspended:
-		return shared.VersioningSuspended, nil
+		return shared.VersioningSuspended
 	}
-	return shared.VersioningOff, nil
+	return shared.VersioningOff
 }
 
 func (m *Manager) objectLock(ctx context.Context, bucket string) (bool, *shared.Retention, error) {

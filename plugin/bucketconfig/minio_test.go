@@ -176,3 +176,94 @@ func TestAbortUploads(t *testing.T) {
 	require.Empty(t, rule.ID)
 	require.Len(t, s.Lifecycle, 1)
 }
+
+// MinIO's metadata export, read by FromExport, says what the calls per
+// bucket and setting say, for every kind of setting.
+func TestExportReadsWhatTheCallsRead(t *testing.T) {
+	t.Parallel()
+	m, s3, admin := startManager(t)
+	ctx := context.Background()
+	for _, b := range []struct {
+		name string
+		lock bool
+	}{{"plain", false}, {"quota", false}, {"versioned", false}, {"suspended", false}, {"locked-days", true}, {"locked-years", true}, {"locked-bare", true}, {"rules", false}} {
+		require.NoError(t, s3.MakeBucket(ctx, b.name, minio.MakeBucketOptions{ObjectLocking: b.lock}))
+	}
+	_, err := m.SetQuota(ctx, "quota", 5<<20)
+	require.NoError(t, err)
+	_, err = m.SetVersioning(ctx, "versioned", shared.VersioningEnabled)
+	require.NoError(t, err)
+	_, err = m.SetVersioning(ctx, "suspended", shared.VersioningEnabled)
+	require.NoError(t, err)
+	_, err = m.SetVersioning(ctx, "suspended", shared.VersioningSuspended)
+	require.NoError(t, err)
+	_, err = m.SetRetention(ctx, "locked-days", shared.RetentionGovernance, 12)
+	require.NoError(t, err)
+	mode, years, unit := minio.Compliance, uint(2), minio.Years
+	require.NoError(t, s3.SetObjectLockConfig(ctx, "locked-years", &mode, &years, &unit))
+	other := lifecycle.NewConfiguration()
+	other.Rules = []lifecycle.Rule{{ID: "cli-rule", Status: "Enabled",
+		RuleFilter: lifecycle.Filter{And: lifecycle.And{Prefix: "tmp/", Tags: []lifecycle.Tag{{Key: "env", Value: "dev"}}}},
+		Expiration: lifecycle.Expiration{Days: 7}}}
+	require.NoError(t, s3.SetBucketLifecycle(ctx, "rules", other))
+	_, _, err = m.AddRule(ctx, shared.AddLifecycleRuleRequest{Name: "rules", Prefix: "logs/", ExpireDays: 30})
+	require.NoError(t, err)
+
+	exported, err := admin.ExportBucketMetadata(ctx)
+	require.NoError(t, err)
+	names := []string{"plain", "quota", "versioned", "suspended", "locked-days", "locked-years", "locked-bare", "rules"}
+	require.Len(t, exported, len(names), "every bucket is in the export")
+	for _, name := range names {
+		want, err := m.read(ctx, name)
+		require.NoError(t, err)
+		got, err := FromExport(exported[name])
+		require.NoError(t, err, name)
+		require.Equal(t, want, got, name)
+	}
+	// The settings are the ones set, not only the same both ways.
+	got, _ := FromExport(exported["quota"])
+	require.EqualValues(t, 5<<20, got.Quota)
+	got, _ = FromExport(exported["suspended"])
+	require.Equal(t, shared.VersioningSuspended, got.Versioning)
+	got, _ = FromExport(exported["locked-years"])
+	require.Equal(t, &shared.Retention{Mode: shared.RetentionCompliance, Days: 730}, got.Retention)
+	got, _ = FromExport(exported["locked-bare"])
+	require.True(t, got.ObjectLock)
+	require.Nil(t, got.Retention)
+	require.Equal(t, shared.VersioningEnabled, got.Versioning)
+	got, _ = FromExport(exported["rules"])
+	require.Len(t, got.Lifecycle, 2)
+
+	t.Run("refresh from the export, with a bucket made since and a damaged file", func(t *testing.T) {
+		require.NoError(t, s3.MakeBucket(ctx, "made-since", minio.MakeBucketOptions{}))
+		require.NoError(t, admin.SetBucketQuota(ctx, "made-since", 1<<20))
+		damaged := minioadmin.BucketMetadata{}
+		for name, files := range exported {
+			damaged[name] = files
+		}
+		damaged["quota"] = map[string][]byte{minioadmin.FileQuota: []byte("{")}
+		before := admin.Calls()
+		require.NoError(t, m.RefreshWith(ctx, append(names, "made-since"), damaged))
+		require.Less(t, admin.Calls()-before, uint64(3), "only the two buckets the export could not tell about are asked (one admin call each)")
+		for name, quota := range map[string]uint64{"quota": 5 << 20, "made-since": 1 << 20, "plain": 0} {
+			c, ok := m.Cached(name)
+			require.True(t, ok, name)
+			require.Equal(t, quota, c.Quota, name)
+		}
+	})
+}
+
+func TestFromExportRefusesDamage(t *testing.T) {
+	t.Parallel()
+	_, err := FromExport(map[string][]byte{minioadmin.FileVersioning: []byte("<Versioning")})
+	require.ErrorContains(t, err, "versioning is not the expected XML")
+	_, err = FromExport(map[string][]byte{minioadmin.FileObjectLock: []byte("<<")})
+	require.ErrorContains(t, err, "object lock is not the expected XML")
+	_, err = FromExport(map[string][]byte{minioadmin.FileLifecycle: []byte("<<")})
+	require.ErrorContains(t, err, "lifecycle is not the expected XML")
+	_, err = FromExport(map[string][]byte{minioadmin.FileQuota: []byte("[")})
+	require.ErrorContains(t, err, "quota is not the expected JSON")
+	s, err := FromExport(nil)
+	require.NoError(t, err)
+	require.Equal(t, Settings{Versioning: shared.VersioningOff, Lifecycle: []shared.LifecycleRule{}}, s, "no file: every setting off")
+}

@@ -271,7 +271,12 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 
 // Refresh re-reads every bucket's policy (a few at a time) so that changes
 // made outside the add-on show up, and forgets buckets that are gone.
-func (m *Manager) Refresh(ctx context.Context) error {
+func (m *Manager) Refresh(ctx context.Context) error { return m.RefreshWith(ctx, nil) }
+
+// RefreshWith is Refresh with the policies already read in one call
+// (bucket → policy JSON, "" for none; minioadmin.ExportBucketMetadata):
+// only a bucket missing from policies costs a call of its own.
+func (m *Manager) RefreshWith(ctx context.Context, policies map[string]string) error {
 	m.mu.Lock()
 	before := maps.Clone(m.changes)
 	m.mu.Unlock()
@@ -288,6 +293,12 @@ func (m *Manager) Refresh(ctx context.Context) error {
 	sem := make(chan struct{}, 8)
 	var wg sync.WaitGroup
 	for _, b := range bs {
+		if p, ok := policies[b.Name]; ok {
+			mu.Lock() // the goroutines below write fresh too
+			fresh[b.Name] = Classify(b.Name, p)
+			mu.Unlock()
+			continue
+		}
 		wg.Add(1)
 		sem <- struct{}{}
 		go func(name string) {

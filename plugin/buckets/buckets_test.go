@@ -13,6 +13,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 	"github.com/stretchr/testify/require"
 
+	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/miniotest"
 	"github.com/quazzar/object-storage/shared"
 )
@@ -333,4 +334,49 @@ func TestListFromCacheAfterRefresh(t *testing.T) {
 	list, err := m.List(ctx)
 	require.NoError(t, err)
 	require.Equal(t, shared.Private, list[0].Visibility)
+}
+
+// RefreshWith takes policies from MinIO's metadata export, and asks MinIO
+// only for a bucket the export did not have.
+func TestRefreshWithExportedPolicies(t *testing.T) {
+	t.Parallel()
+	m, c, srv := setup(t)
+	ctx := context.Background()
+	admin, err := minioadmin.New(minioadmin.Config{Endpoint: srv.Address, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region})
+	require.NoError(t, err)
+	_, err = m.Create(ctx, "pub", shared.Public, false)
+	require.NoError(t, err)
+	_, err = m.Create(ctx, "priv", shared.Private, false)
+	require.NoError(t, err)
+	require.NoError(t, c.MakeBucket(ctx, "custom", minio.MakeBucketOptions{}))
+	require.NoError(t, c.SetBucketPolicy(ctx, "custom", strings.Replace(PublicPolicy("custom"), `"s3:GetObject"`, `"s3:GetObject","s3:PutObject"`, 1)))
+
+	exported, err := admin.ExportBucketMetadata(ctx)
+	require.NoError(t, err)
+	policies := map[string]string{}
+	for name, files := range exported {
+		policies[name] = string(files[minioadmin.FilePolicy])
+	}
+	require.NoError(t, c.MakeBucket(ctx, "late", minio.MakeBucketOptions{}))
+	require.NoError(t, c.SetBucketPolicy(ctx, "late", PublicPolicy("late")))
+	vis := func() map[string]shared.Visibility {
+		list, err := m.List(ctx)
+		require.NoError(t, err)
+		out := map[string]shared.Visibility{}
+		for _, b := range list {
+			out[b.Name] = b.Visibility
+		}
+		return out
+	}
+	want := map[string]shared.Visibility{"pub": shared.Public, "priv": shared.Private, "custom": shared.Custom, "late": shared.Public}
+	require.NoError(t, m.RefreshWith(ctx, policies))
+	require.Equal(t, want, vis(), "the export's policies, and the late bucket asked")
+	require.NoError(t, m.Refresh(ctx))
+	require.Equal(t, want, vis(), "the same as a call per bucket")
+
+	// The export's word is taken without a call: a policy it says is
+	// public shows public.
+	policies["priv"] = PublicPolicy("priv")
+	require.NoError(t, m.RefreshWith(ctx, policies))
+	require.Equal(t, shared.Public, vis()["priv"])
 }

@@ -3,6 +3,7 @@ package minioadmin
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -269,9 +270,19 @@ func (c *Client) BucketQuota(ctx context.Context, bucket string) (uint64, error)
 		}
 		return 0, err
 	}
+	q, err := QuotaBytes(r.body)
+	if err != nil {
+		return 0, shared.Errorf(shared.CodeInternal, "%s: %w", op, err)
+	}
+	return q, nil
+}
+
+// QuotaBytes reads MinIO's bucket quota document: the hard quota in
+// bytes, 0 for none or for a type MinIO does not enforce.
+func QuotaBytes(raw []byte) (uint64, error) {
 	var q quotaDoc
-	if err := json.Unmarshal(r.body, &q); err != nil {
-		return 0, shared.Errorf(shared.CodeInternal, "%s: MinIO's reply is not the expected JSON: %w", op, err)
+	if err := json.Unmarshal(raw, &q); err != nil {
+		return 0, fmt.Errorf("MinIO's quota is not the expected JSON: %w", err)
 	}
 	if q.Type != "" && q.Type != "hard" {
 		return 0, nil // not enforced by this MinIO
