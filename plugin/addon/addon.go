@@ -84,13 +84,15 @@ func (a *Addon) refresh(svc *services) {
 
 // refreshBuckets is one round of refresh's bucket part.
 func (a *Addon) refreshBuckets(svc *services, round int) {
+	// The marks come first: a change the page makes while the export is
+	// read is newer than the export, and kept.
+	bucketsMark, configMark := svc.buckets.Mark(), svc.config.Mark()
 	exported, err := svc.admin.ExportBucketMetadata(svc.ctx)
 	if err != nil {
 		if svc.ctx.Err() != nil {
 			return
 		}
 		a.log.Debug("bucket metadata export failed: reading bucket by bucket", "error", err)
-		exported = nil
 	}
 	var policies map[string]string
 	if exported != nil {
@@ -99,7 +101,7 @@ func (a *Addon) refreshBuckets(svc *services, round int) {
 			policies[name] = string(files[minioadmin.FilePolicy])
 		}
 	}
-	if err := svc.buckets.RefreshWith(svc.ctx, policies); err != nil {
+	if err := svc.buckets.RefreshWith(svc.ctx, bucketsMark, policies); err != nil {
 		if svc.ctx.Err() == nil {
 			a.log.Debug("bucket policy refresh failed", "error", err)
 		}
@@ -108,7 +110,7 @@ func (a *Addon) refreshBuckets(svc *services, round int) {
 	if exported == nil && round%settingsEvery != 0 {
 		return
 	}
-	if err := svc.config.RefreshWith(svc.ctx, svc.buckets.Names(), exported); err != nil && svc.ctx.Err() == nil {
+	if err := svc.config.RefreshWith(svc.ctx, configMark, svc.buckets.Names(), exported); err != nil && svc.ctx.Err() == nil {
 		a.log.Debug("bucket settings refresh failed", "error", err)
 	}
 }

@@ -130,16 +130,26 @@ func (m *Manager) Forget(bucket string) {
 // the add-on changed meanwhile keeps what the add-on wrote; one that could
 // not be read keeps what was cached.
 func (m *Manager) Refresh(ctx context.Context, names []string) error {
-	return m.RefreshWith(ctx, names, nil)
+	return m.RefreshWith(ctx, m.Mark(), names, nil)
 }
 
-// RefreshWith is Refresh with MinIO's metadata export at hand: a bucket
-// in it is read from it, and only one missing from it (made since) or
-// whose files cannot be read costs calls of its own.
-func (m *Manager) RefreshWith(ctx context.Context, names []string, exported minioadmin.BucketMetadata) error {
+// Mark notes the add-on's own changes so far, for RefreshWith: take it
+// before reading the export the refresh will use.
+func (m *Manager) Mark() Mark {
 	m.mu.Lock()
-	before := maps.Clone(m.changes)
-	m.mu.Unlock()
+	defer m.mu.Unlock()
+	return Mark{changes: maps.Clone(m.changes)}
+}
+
+// Mark is the add-on's own changes at a moment (Manager.Mark).
+type Mark struct{ changes map[string]uint64 }
+
+// RefreshWith is Refresh with MinIO's metadata export at hand, read after
+// mark was taken: a bucket in it is read from it, and only one missing
+// from it (made since) or whose files cannot be read costs calls of its
+// own; a bucket the add-on changed since mark keeps what the add-on wrote.
+func (m *Manager) RefreshWith(ctx context.Context, mark Mark, names []string, exported minioadmin.BucketMetadata) error {
+	before := mark.changes
 	fresh := make(map[string]Settings, len(names))
 	var ask []string
 	for _, name := range names {

@@ -243,9 +243,23 @@ func TestExportReadsWhatTheCallsRead(t *testing.T) {
 		}
 		damaged["quota"] = map[string][]byte{minioadmin.FileQuota: []byte("{")}
 		before := admin.Calls()
-		require.NoError(t, m.RefreshWith(ctx, append(names, "made-since"), damaged))
+		require.NoError(t, m.RefreshWith(ctx, m.Mark(), append(names, "made-since"), damaged))
 		require.Less(t, admin.Calls()-before, uint64(3), "only the two buckets the export could not tell about are asked (one admin call each)")
 		for name, quota := range map[string]uint64{"quota": 5 << 20, "made-since": 1 << 20, "plain": 0} {
+			c, ok := m.Cached(name)
+			require.True(t, ok, name)
+			require.Equal(t, quota, c.Quota, name)
+		}
+	})
+
+	t.Run("an export read before the add-on's own change does not undo it", func(t *testing.T) {
+		mark := m.Mark()
+		_, err := m.SetQuota(ctx, "plain", 7<<20)
+		require.NoError(t, err)
+		_, err = m.SetQuota(ctx, "quota", 0)
+		require.NoError(t, err)
+		require.NoError(t, m.RefreshWith(ctx, mark, names, exported)) // exported: plain without quota, quota with 5 MiB
+		for name, quota := range map[string]uint64{"plain": 7 << 20, "quota": 0} {
 			c, ok := m.Cached(name)
 			require.True(t, ok, name)
 			require.Equal(t, quota, c.Quota, name)

@@ -271,15 +271,26 @@ func (m *Manager) List(ctx context.Context) ([]Info, error) {
 
 // Refresh re-reads every bucket's policy (a few at a time) so that changes
 // made outside the add-on show up, and forgets buckets that are gone.
-func (m *Manager) Refresh(ctx context.Context) error { return m.RefreshWith(ctx, nil) }
+func (m *Manager) Refresh(ctx context.Context) error { return m.RefreshWith(ctx, m.Mark(), nil) }
+
+// Mark notes the add-on's own changes so far, for RefreshWith: take it
+// before reading what the refresh will use.
+func (m *Manager) Mark() Mark {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return Mark{changes: maps.Clone(m.changes)}
+}
+
+// Mark is the add-on's own changes at a moment (Manager.Mark).
+type Mark struct{ changes map[string]uint64 }
 
 // RefreshWith is Refresh with the policies already read in one call
-// (bucket → policy JSON, "" for none; minioadmin.ExportBucketMetadata):
-// only a bucket missing from policies costs a call of its own.
-func (m *Manager) RefreshWith(ctx context.Context, policies map[string]string) error {
-	m.mu.Lock()
-	before := maps.Clone(m.changes)
-	m.mu.Unlock()
+// (bucket → policy JSON, "" for none; minioadmin.ExportBucketMetadata)
+// after mark was taken: a bucket the add-on changed since mark keeps what
+// the add-on wrote, and only a bucket missing from policies costs a call
+// of its own.
+func (m *Manager) RefreshWith(ctx context.Context, mark Mark, policies map[string]string) error {
+	before := mark.changes
 	bs, err := m.s3.ListBuckets(ctx)
 	if err != nil {
 		return S3Error(err, "")

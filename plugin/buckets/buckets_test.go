@@ -369,7 +369,7 @@ func TestRefreshWithExportedPolicies(t *testing.T) {
 		return out
 	}
 	want := map[string]shared.Visibility{"pub": shared.Public, "priv": shared.Private, "custom": shared.Custom, "late": shared.Public}
-	require.NoError(t, m.RefreshWith(ctx, policies))
+	require.NoError(t, m.RefreshWith(ctx, m.Mark(), policies))
 	require.Equal(t, want, vis(), "the export's policies, and the late bucket asked")
 	require.NoError(t, m.Refresh(ctx))
 	require.Equal(t, want, vis(), "the same as a call per bucket")
@@ -377,6 +377,19 @@ func TestRefreshWithExportedPolicies(t *testing.T) {
 	// The export's word is taken without a call: a policy it says is
 	// public shows public.
 	policies["priv"] = PublicPolicy("priv")
-	require.NoError(t, m.RefreshWith(ctx, policies))
+	require.NoError(t, m.RefreshWith(ctx, m.Mark(), policies))
 	require.Equal(t, shared.Public, vis()["priv"])
+
+	// An export read before the add-on's own change does not undo it: the
+	// mark is taken before the export.
+	mark := m.Mark()
+	stale := map[string]string{"pub": PublicPolicy("pub"), "priv": "", "custom": "", "late": ""}
+	_, err = m.SetVisibility(ctx, "priv", shared.Private, false)
+	require.NoError(t, err)
+	_, err = m.SetVisibility(ctx, "pub", shared.Private, false)
+	require.NoError(t, err)
+	require.NoError(t, m.RefreshWith(ctx, mark, stale))
+	got := vis()
+	require.Equal(t, shared.Private, got["pub"], "changed by the add-on after the mark: kept")
+	require.Equal(t, shared.Private, got["late"], "not changed by the add-on: the export's word")
 }

@@ -22,7 +22,8 @@ const (
 )
 
 // maxExportFile bounds one file of the export once unpacked: bucket
-// configurations are a few kB (a lifecycle of 1,000 rules is about 300 kB).
+// configurations are a few kB (a lifecycle at MinIO's limit of 1,000 rules,
+// a few hundred kB).
 const maxExportFile = 4 << 20
 
 // BucketMetadata is every bucket's configuration files: bucket name →
