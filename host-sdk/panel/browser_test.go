@@ -50,9 +50,14 @@ func setField(sel, value string) chromedp.Action[chromedp.Void] {
 	})()`, js(sel), js(value)))
 }
 
+// text reads an element's text in one step in the page: the panel's
+// 1-second refresh may replace the element between a node lookup and a
+// read of that node ("No node with given id found").
 func text(t *testing.T, ctx context.Context, sel string) string {
 	t.Helper()
-	s, err := chromedp.Run(ctx, chromedp.TextContent(chromedp.CSS(sel)))
+	do(t, ctx, chromedp.WaitReady(chromedp.CSS(sel)))
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%s); if (!e) throw new Error('no element matches ' + %s); return e.textContent; })()`, js(sel), js(sel))))
 	require.NoError(t, err, sel)
 	return s
 }

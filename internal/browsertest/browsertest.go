@@ -18,8 +18,10 @@ import (
 
 // DefaultTimeout bounds everything a test does with the browser, so that a
 // page that never shows what the test waits for fails the test instead of
-// hanging it.
-const DefaultTimeout = 2 * time.Minute
+// hanging it. Tests bound each of their steps too (in seconds); this is the
+// whole walk, which on 2 cores shared with the other packages' MinIOs took
+// over 2 minutes for the end-to-end test while every step still passed.
+const DefaultTimeout = 5 * time.Minute
 
 // Flags are the Chromium flags every browser test runs with: headless, no
 // sandbox (tests may run as root), no GPU, no first-run or background

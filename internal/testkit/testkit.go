@@ -6,11 +6,14 @@ package testkit
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strconv"
+	"strings"
 	"sync"
 	"testing"
 )
@@ -84,10 +87,36 @@ func hint(name string) string {
 }
 
 // FreeAddr returns a free TCP address on 127.0.0.1 ("127.0.0.1:port").
-// The port is released before returning, so a race with another process
-// is possible but unlikely.
+// The port is released before returning, for a server the test starts
+// later. It is taken below the kernel's ephemeral range: a port from that
+// range (what a listen on port 0 gives) can be taken meanwhile as the
+// source port of any outgoing loopback connection, and was, in CI ("is in
+// use by another process" from a MinIO console address). A port is never
+// handed out twice by one test process; another process may still take
+// it, which is unlikely.
 func FreeAddr(t testing.TB) string {
 	t.Helper()
+	lo, hi := freePortLow, ephemeralLow()-1
+	for range 500 {
+		if hi-lo < 1000 {
+			break // no room below the ephemeral range: take one in it
+		}
+		port := lo + rand.IntN(hi-lo+1)
+		freeMu.Lock()
+		taken := freeHanded[port]
+		freeHanded[port] = true
+		freeMu.Unlock()
+		if taken {
+			continue
+		}
+		addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+		l, err := net.Listen("tcp", addr)
+		if err != nil {
+			continue
+		}
+		_ = l.Close()
+		return addr
+	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("find a free port: %v", err)
@@ -95,6 +124,32 @@ func FreeAddr(t testing.TB) string {
 	addr := l.Addr().String()
 	_ = l.Close()
 	return addr
+}
+
+// freePortLow is the lowest port FreeAddr hands out.
+const freePortLow = 20000
+
+var (
+	freeMu     sync.Mutex
+	freeHanded = map[int]bool{}
+)
+
+// ephemeralLow is the first port of the kernel's ephemeral range (32768
+// when it cannot be read).
+func ephemeralLow() int {
+	raw, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if err != nil {
+		return 32768
+	}
+	f := strings.Fields(string(raw))
+	if len(f) == 0 {
+		return 32768
+	}
+	n, err := strconv.Atoi(f[0])
+	if err != nil || n <= 0 {
+		return 32768
+	}
+	return n
 }
 
 // Buffer collects output written from several goroutines (a logger, a
