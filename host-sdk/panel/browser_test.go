@@ -41,6 +41,16 @@ func do(t *testing.T, ctx context.Context, steps ...chromedp.Action[chromedp.Voi
 	require.NoError(t, chromedp.Do(ctx, steps...))
 }
 
+// click clicks the element sel matches as soon as it is there, in one step
+// in the page: the panel's 1-second refresh may replace an element between
+// chromedp's lookup of its node and a click on that node ("Could not find
+// node with given id").
+func click(sel string) chromedp.Action[chromedp.Void] {
+	return chromedp.Poll[chromedp.Void](fmt.Sprintf(
+		`(() => { const e = document.querySelector(%s); if (!e) return false; e.click(); return true; })()`, js(sel)),
+		chromedp.WithPollingTimeout(15*time.Second))
+}
+
 // setField sets a form field's value as typing would, with an input event.
 func setField(sel, value string) chromedp.Action[chromedp.Void] {
 	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => {
@@ -110,7 +120,7 @@ func TestBrowserPanel(t *testing.T) {
 		do(t, ctx,
 			setField("#sec-quota-f-name", "photos"),
 			setField("#sec-quota-f-days", "30"),
-			chromedp.Click(chromedp.CSS(`#sec-quota button[type="submit"]`)))
+			click(`#sec-quota button[type="submit"]`))
 		waitText(t, ctx, "#sec-quota .form-message", "Quota set.")
 		require.JSONEq(t, `{"name":"photos","days":30,"mode":"soft"}`, string(s.lastInput("set_quota")))
 
@@ -118,13 +128,13 @@ func TestBrowserPanel(t *testing.T) {
 			const s = document.querySelector('#sec-quota-f-mode');
 			s.value = 'hard';
 			s.dispatchEvent(new Event('change', {bubbles: true}));
-		})()`), chromedp.Click(chromedp.CSS(`#sec-quota button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
+		})()`), click(`#sec-quota button[type="submit"]`), chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
 		require.Equal(t, "Hard mode cannot be undone. Go on?", text(t, ctx, ".modal-confirm .modal-text"))
-		do(t, ctx, chromedp.Click(chromedp.CSS("[data-confirm-cancel]")), chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")))
+		do(t, ctx, click("[data-confirm-cancel]"), chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")))
 		require.JSONEq(t, `{"name":"photos","days":30,"mode":"soft"}`, string(s.lastInput("set_quota")), "cancel sends nothing")
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-quota button[type="submit"]`)),
+		do(t, ctx, click(`#sec-quota button[type="submit"]`),
 			chromedp.WaitVisible(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
-			chromedp.Click(chromedp.CSS(".modal-confirm [data-confirm-ok]")))
+			click(".modal-confirm [data-confirm-ok]"))
 		waitText(t, ctx, "#sec-quota .form-message", "Quota set.")
 		require.JSONEq(t, `{"name":"","days":null,"mode":"hard"}`, string(s.lastInput("set_quota")), "an empty number is null (the form was reset after its first answer)")
 	})
@@ -141,7 +151,7 @@ func TestBrowserPanel(t *testing.T) {
 	t.Run("a field error appears next to its field", func(t *testing.T) {
 		do(t, ctx,
 			chromedp.SendKeys(chromedp.CSS("#sec-new-bucket-f-name"), "Bad Name"),
-			chromedp.Click(chromedp.CSS(`#sec-new-bucket button[type="submit"]`)),
+			click(`#sec-new-bucket button[type="submit"]`),
 			chromedp.WaitVisible(chromedp.CSS("#sec-new-bucket-f-name-error")))
 		require.Equal(t, "bucket name must be 3–63 characters of lowercase letters, digits, dots and hyphens",
 			text(t, ctx, "#sec-new-bucket-f-name-error"))
@@ -154,7 +164,7 @@ func TestBrowserPanel(t *testing.T) {
 	t.Run("a good form creates the bucket and the table refreshes", func(t *testing.T) {
 		do(t, ctx,
 			setField("#sec-new-bucket-f-name", "photos"),
-			chromedp.Click(chromedp.CSS(`#sec-new-bucket button[type="submit"]`)),
+			click(`#sec-new-bucket button[type="submit"]`),
 			chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="photos"]`)))
 		require.JSONEq(t, `{"name":"photos","visibility":"public"}`, string(s.lastInput("create_bucket")))
 		waitText(t, ctx, "#sec-new-bucket .form-message", "Bucket photos created.")
@@ -165,9 +175,9 @@ func TestBrowserPanel(t *testing.T) {
 	t.Run("a created key's secret is shown once in a modal", func(t *testing.T) {
 		do(t, ctx,
 			chromedp.SendKeys(chromedp.CSS("#sec-create-key-f-name"), "ci-pipeline"),
-			chromedp.Click(chromedp.CSS(`#sec-create-key [data-template-for="policy"]`)),
+			click(`#sec-create-key [data-template-for="policy"]`),
 			setField("#sec-create-key-f-expiry", "2030-01-02T03:04"),
-			chromedp.Click(chromedp.CSS(`#sec-create-key button[type="submit"]`)),
+			click(`#sec-create-key button[type="submit"]`),
 			chromedp.WaitVisible(chromedp.CSS(".modal-result")))
 		var in struct {
 			Name, Policy, Expiry string
@@ -195,7 +205,7 @@ func TestBrowserPanel(t *testing.T) {
 		require.NotEmpty(t, secret)
 		require.Contains(t, dom(t, ctx), secret, "the check below can fail: the secret is in the DOM while the modal is open")
 		do(t, ctx,
-			chromedp.Click(chromedp.CSS("[data-modal-close]")),
+			click("[data-modal-close]"),
 			chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")),
 			chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="`+access+`"]`)))
 		require.NotContains(t, dom(t, ctx), secret)
@@ -207,16 +217,16 @@ func TestBrowserPanel(t *testing.T) {
 
 	t.Run("a danger row action asks in a page dialog first", func(t *testing.T) {
 		row := `tr[data-row-id="photos"] button[data-row-action="delete_bucket"]`
-		do(t, ctx, chromedp.Click(chromedp.CSS(row)), chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
+		do(t, ctx, click(row), chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
 		require.Equal(t, "Delete bucket photos? This cannot be undone.", text(t, ctx, ".modal-confirm .modal-text"))
 		browsertest.Screenshot(t, ctx, "confirm")
-		do(t, ctx, chromedp.Click(chromedp.CSS("[data-confirm-cancel]")), chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")))
+		do(t, ctx, click("[data-confirm-cancel]"), chromedp.WaitNotPresent(chromedp.CSS(".modal-backdrop")))
 		require.Nil(t, s.lastInput("delete_bucket"), "cancel sends nothing")
 
 		do(t, ctx,
-			chromedp.Click(chromedp.CSS(row)),
+			click(row),
 			chromedp.WaitVisible(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
-			chromedp.Click(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
+			click(".modal-confirm [data-confirm-ok]"),
 			chromedp.WaitNotPresent(chromedp.CSS(`tr[data-row-id="photos"]`)))
 		require.JSONEq(t, `{"name":"photos","force":false}`, string(s.lastInput("delete_bucket")))
 		waitText(t, ctx, "#flash", "Bucket photos deleted.")
@@ -242,7 +252,7 @@ func TestBrowserPanel(t *testing.T) {
 
 	t.Run("no refresh while a dialog is open; the missed one runs when it closes", func(t *testing.T) {
 		do(t, ctx,
-			chromedp.Click(chromedp.CSS(`tr[data-row-id="full"] button[data-row-action="delete_bucket"]`)),
+			click(`tr[data-row-id="full"] button[data-row-action="delete_bucket"]`),
 			chromedp.WaitVisible(chromedp.CSS(".modal-confirm")))
 		s.addBucket("later", 0)
 		time.Sleep(2500 * time.Millisecond) // two refresh periods
@@ -250,19 +260,19 @@ func TestBrowserPanel(t *testing.T) {
 		require.NoError(t, err)
 		require.False(t, present, "the page refreshed behind an open dialog")
 		do(t, ctx,
-			chromedp.Click(chromedp.CSS("[data-confirm-cancel]")),
+			click("[data-confirm-cancel]"),
 			chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="later"]`)))
 	})
 
 	t.Run("a refused action shows the plugin's message", func(t *testing.T) {
 		do(t, ctx,
-			chromedp.Click(chromedp.CSS(`tr[data-row-id="full"] button[data-row-action="delete_bucket"]`)),
+			click(`tr[data-row-id="full"] button[data-row-action="delete_bucket"]`),
 			chromedp.WaitVisible(chromedp.CSS(".modal-confirm [data-confirm-ok]")),
-			chromedp.Click(chromedp.CSS(".modal-confirm [data-confirm-ok]")))
+			click(".modal-confirm [data-confirm-ok]"))
 		waitText(t, ctx, "#flash", "bucket full is not empty: empty it first")
 		do(t, ctx, chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="full"]`)))
 
-		do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-endpoint button[type="submit"]`)))
+		do(t, ctx, click(`#sec-endpoint button[type="submit"]`))
 		waitText(t, ctx, "#sec-endpoint .form-message", "Reverse Proxy is not enabled on this node")
 		require.Equal(t, "Reverse Proxy is not enabled on this node", text(t, ctx, "#sec-endpoint .form-message"))
 		require.JSONEq(t, `{"domain":"s3.example.test"}`, string(s.lastInput("expose")))
@@ -286,7 +296,7 @@ func TestBrowserPager(t *testing.T) {
 
 	do(t, ctx, chromedp.Navigate(srv.URL+"/storage/objects"), ready)
 	require.Equal(t, "Rows 1–10 of 25", text(t, ctx, "#sec-buckets .pager-summary"))
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-buckets a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-10"]`)), ready)
+	do(t, ctx, click(`#sec-buckets a[rel="next"]`), chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-10"]`)), ready)
 	require.Equal(t, "Rows 11–20 of 25", text(t, ctx, "#sec-buckets .pager-summary"))
 	loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.search`))
 	require.NoError(t, err)
@@ -311,7 +321,7 @@ func TestBrowserPager(t *testing.T) {
 	require.Equal(t, map[string]string{"bq": "b-2"}, s.query(), "the refresh kept the filter")
 	require.Equal(t, "Rows 1–7 of 7 matching “b-2”", text(t, ctx, "#sec-buckets .pager-summary"))
 
-	do(t, ctx, chromedp.Click(chromedp.CSS(`#sec-buckets .pager-filter a`)), chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-00"]`)), ready)
+	do(t, ctx, click(`#sec-buckets .pager-filter a`), chromedp.WaitVisible(chromedp.CSS(`tr[data-row-id="b-00"]`)), ready)
 	require.Equal(t, "Rows 1–10 of 27", text(t, ctx, "#sec-buckets .pager-summary"))
 	browsertest.Screenshot(t, ctx, "pager")
 	require.Empty(t, browsertest.Exceptions(ctx), "the page's script threw")
