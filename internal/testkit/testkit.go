@@ -97,10 +97,11 @@ func hint(name string) string {
 func FreeAddr(t testing.TB) string {
 	t.Helper()
 	lo, hi := freePortLow, ephemeralLow()-1
-	for range 500 {
-		if hi-lo < 1000 {
-			break // no room below the ephemeral range: take one in it
-		}
+	tries := 500
+	if hi-lo < 1000 {
+		tries = 0 // no room below the ephemeral range: take one in it
+	}
+	for range tries {
 		port := lo + rand.IntN(hi-lo+1)
 		freeMu.Lock()
 		taken := freeHanded[port]

@@ -280,8 +280,8 @@ func FromExport(files map[string][]byte) (Settings, error) {
 		}
 		if l.Enabled == "Enabled" {
 			s.ObjectLock = true
-			if r := l.Rule; r != nil && r.Mode != "" && (r.Days > 0 || r.Years > 0) {
-				s.Retention = &shared.Retention{Mode: shared.RetentionMode(strings.ToLower(r.Mode)), Days: r.Days + 365*r.Years}
+			if r := l.Rule; r != nil {
+				s.Retention = retention(r.Mode, r.Days, r.Years)
 			}
 		}
 	}
@@ -359,11 +359,19 @@ func (m *Manager) objectLock(ctx context.Context, bucket string) (bool, *shared.
 	if mode == nil || validity == nil || unit == nil {
 		return true, nil, nil
 	}
-	days := int(*validity)
 	if *unit == minio.Years {
-		days *= 365
+		return true, retention(string(*mode), 0, int(*validity)), nil
 	}
-	return true, &shared.Retention{Mode: shared.RetentionMode(strings.ToLower(string(*mode))), Days: days}, nil
+	return true, retention(string(*mode), int(*validity), 0), nil
+}
+
+// retention is an object lock default retention as the contract has it
+// (a year counts 365 days); nil when S3's rule sets none.
+func retention(mode string, days, years int) *shared.Retention {
+	if mode == "" || days+years <= 0 {
+		return nil
+	}
+	return &shared.Retention{Mode: shared.RetentionMode(strings.ToLower(mode)), Days: days + 365*years}
 }
 
 // lifecycleConfig reads a bucket's lifecycle configuration; none is an
