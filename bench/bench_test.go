@@ -36,17 +36,21 @@ import (
 // at its count or its time bound, whichever comes first; the whole table
 // takes about five minutes on 2 cores.
 const (
-	rpcCalls      = 2000 // row 1, of each call
-	rpcBound      = 30 * time.Second
-	keyCount      = 200 // rows 2 and 3
-	keyBound      = 3 * time.Minute
-	listCalls     = 300 // row 2, ours
-	mcCalls       = 7   // rows 2 and 4, mc (about 1.5 s each)
-	bucketCount   = 1000
-	pageCalls     = 50
-	s3Clients     = 8
-	s3Rounds      = 24 // row 5: rounds, each running every load on every target
-	s3Slice       = 400 * time.Millisecond
+	rpcCalls    = 2000 // row 1, of each call
+	rpcBound    = 30 * time.Second
+	keyCount    = 200 // rows 2 and 3
+	keyBound    = 3 * time.Minute
+	listCalls   = 300 // row 2, ours
+	mcCalls     = 7   // rows 2 and 4, mc (about 1.5 s each)
+	bucketCount = 1000
+	pageCalls   = 50
+	s3Clients   = 8
+	s3Rounds    = 24 // row 5: rounds, each running every load on every target
+	s3Slice     = 400 * time.Millisecond
+	// s3Gap is the pause before each run of row 5, for what the run before
+	// leaves behind (garbage collection in the load generator, Caddy and
+	// MinIO) to end outside any measured run.
+	s3Gap         = 200 * time.Millisecond
 	mutationCount = 50 // row 6: keys and buckets created and deleted
 	mutationBound = 2 * time.Minute
 	quietBound    = 30 * time.Second // row 6 without mutations: as long as with, at most this
@@ -101,7 +105,7 @@ func BenchmarkTable(b *testing.B) {
 		Notes: []string{
 			"Latencies are median / p99 of individual calls, measured in the benchmark process: for RPC rows the host's side of go-plugin net/rpc over a Unix socket with AutoMTLS, the add-on being `bin/plugins/object-storage` launched by host-sdk/launcher (through host-sdk/devhost, which also serves the host services) with its production settings (usage interval 30 s).",
 			"mc rows run the pinned `mc` binary once per call (a process each, alias through MC_HOST_*): its figure includes the process start and its own argon2id decryption of MinIO's reply.",
-			fmt.Sprintf("S3 rows: %d clients in parallel over keep-alive HTTP/1.1 connections (minio-go, PUT with UNSIGNED-PAYLOAD on every target), %d interleaved rounds of %s per load and target, the order of the targets rotating each round; MB/s and latencies over all rounds, the ratios are the median of the per-round ratios (rounds side by side see the same load of the shared cores). The bare MinIO is started by hand with the command line and environment of the add-on's MinIO (read from /proc), its data dir on the same filesystem, in a session of its own as the supervisor starts the add-on's (Linux's autogroup scheduling shares the cores between sessions: a bare MinIO in the benchmark's session competed with the load generator inside one group, and its figures were up to 1.4× the add-on's MinIO's for that reason alone); a second bare MinIO, started the same way with the same buckets, is one more target, and its ratio to the first (in the alternative column) is what these rows cannot tell apart on shared cores: two identical servers measured as the add-on's and the bare one are. The add-on's MinIO also answers the add-on's background calls (every usage interval: one bucket metadata export, ListBuckets, data usage, server info, remote targets, and the service-account list, whose encrypted reply costs MinIO an argon2id key derivation) and posts an audit entry per request to the add-on (issue 12's row, BenchmarkAuditWebhookOverhead, measures that part apart); the Caddy column goes through the route the add-on's Expose created (`tls internal`), HTTPS to Caddy, plain HTTP from Caddy to the add-on's MinIO.", s3Clients, s3Rounds, s3Slice),
+			fmt.Sprintf("S3 rows: %d clients in parallel over keep-alive HTTP/1.1 connections (minio-go, PUT with UNSIGNED-PAYLOAD on every target), %d interleaved rounds of %s per load and target, a pause of %s before each run, the order of the targets in each round a row of a balanced Latin square (each target runs right after every other one equally often: with a plain rotation the add-on's MinIO ran after the Caddy column in three rounds of four, and measured up to half as fast for that alone); MB/s and latencies over all rounds, the ratios are the median of the per-round ratios (rounds side by side see the same load of the shared cores). The bare MinIO is started by hand with the command line and environment of the add-on's MinIO (read from /proc), its data dir on the same filesystem, in a session of its own as the supervisor starts the add-on's (Linux's autogroup scheduling shares the cores between sessions: a bare MinIO in the benchmark's session competed with the load generator inside one group, and its figures were up to 1.4× the add-on's MinIO's for that reason alone); a second bare MinIO, started the same way with the same buckets, is one more target, and its ratio to the first (in the alternative column) is what these rows cannot tell apart on shared cores: two identical servers measured as the add-on's and the bare one are. The add-on's MinIO also answers the add-on's background calls (every usage interval: one bucket metadata export, ListBuckets, data usage, server info, remote targets, and the service-account list, whose encrypted reply costs MinIO an argon2id key derivation) and posts an audit entry per request to the add-on (issue 12's row, BenchmarkAuditWebhookOverhead, measures that part apart); the Caddy column goes through the route the add-on's Expose created (`tls internal`), HTTPS to Caddy, plain HTTP from Caddy to the add-on's MinIO.", s3Clients, s3Rounds, s3Slice, s3Gap),
 			"Row 6 loads the add-on's MinIO directly (the data path never goes through the add-on; unexposing the domain removes the Caddy route on purpose), half the clients GET and half PUT 64 KiB objects, first while the mutations run through the RPC, then without them for as long (at most 30 s).",
 			"Row 7: VmRSS from /proc/<pid>/status. The development host is `bin/cloudos-dev` in its own process, started on the same state folder after the benchmark's host stopped its add-on leaving MinIO running, so its add-on adopts that MinIO with the 1,000 buckets and 200 keys; its page row is the panel's HTML page.",
 		},
@@ -530,8 +534,9 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 	addonCPU0, began := mustCPU(e.b, addonPID), time.Now()
 	for round := range s3Rounds {
 		for i, l := range loads {
-			for k := range targets {
-				t := targets[(k+round+i)%len(targets)]
+			for _, k := range BalancedOrder(len(targets), round+i) {
+				t := targets[k]
+				time.Sleep(s3Gap)
 				c0 := mustCPU(e.b, t.pid)
 				r := l.Run(ctx, t.c)
 				serverCPU[t.name] += mustCPU(e.b, t.pid) - c0

@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -50,4 +51,37 @@ func TestFormats(t *testing.T) {
 	md := Table{Title: "t", Header: []string{"cores: 2"}, Rows: []Row{{ID: "1", Figure: "a | b", Met: "yes"}}}.Markdown()
 	require.Contains(t, md, "| 1 | a \\| b | — | — | — | — | — | yes |")
 	require.True(t, strings.HasPrefix(md, "# t\n\n- cores: 2\n"))
+}
+
+func TestBalancedOrder(t *testing.T) {
+	require.Equal(t, []int{0, 1, 3, 2}, BalancedOrder(4, 0))
+	require.Equal(t, BalancedOrder(4, 1), BalancedOrder(4, 5), "rows repeat with the cycle")
+	require.Equal(t, BalancedOrder(4, 3), BalancedOrder(4, -1))
+	require.Nil(t, BalancedOrder(0, 3))
+	require.Equal(t, []int{0}, BalancedOrder(1, 7))
+	for n := 2; n <= 7; n++ {
+		cycle := n
+		if n%2 == 1 {
+			cycle = 2 * n
+		}
+		after := map[[2]int]int{}
+		for row := range cycle {
+			o := BalancedOrder(n, row)
+			seen := append([]int(nil), o...)
+			slices.Sort(seen)
+			for i := range n {
+				require.Equal(t, i, seen[i], "n=%d row %d is not an order of 0..n-1: %v", n, row, o)
+			}
+			for j := 1; j < n; j++ {
+				after[[2]int{o[j-1], o[j]}]++
+			}
+		}
+		// Every ordered pair of different targets, equally often: once a
+		// cycle for an even n, twice for an odd n.
+		want := cycle / n
+		require.Len(t, after, n*(n-1), "n=%d: some target never follows another", n)
+		for pair, count := range after {
+			require.Equal(t, want, count, "n=%d: %d follows %d %d times", n, pair[1], pair[0], count)
+		}
+	}
 }
