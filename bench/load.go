@@ -184,8 +184,7 @@ func (l Load) once(ctx context.Context, c *minio.Client, i int, p []byte) (int64
 // equally often. What one run leaves behind (its client's and server's
 // garbage collection, a proxy's TLS teardown) then falls as often on each
 // target's next run; a plain rotation always puts the same target after
-// the same one (row 5 had the add-on's MinIO after the Caddy column in
-// three rounds of four, and measured it up to half as fast for that alone).
+// the same one.
 func BalancedOrder(n, row int) []int {
 	if n <= 0 {
 		return nil
