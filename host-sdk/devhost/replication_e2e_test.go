@@ -6,10 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -25,6 +23,7 @@ import (
 
 	"github.com/quazzar/object-storage/host-sdk/devhost"
 	"github.com/quazzar/object-storage/host-sdk/hostapi"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/envfile"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/pairing"
@@ -268,33 +267,11 @@ func rpNoSecretIn(t *testing.T, what, root string, texts []string, secrets map[s
 			require.NotContains(t, s, secret, "%s of %s appears in an answer or log of the %s", label, what, what)
 		}
 	}
-	files := 0
-	// A running MinIO removes its temporary files at any time: one gone
-	// between the listing and the read holds nothing any more.
-	gone := func(err error) error {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil
-		}
-		return err
-	}
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || !d.Type().IsRegular() {
-			return gone(err)
-		}
-		if info, err := d.Info(); err != nil || info.Size() > 64<<20 {
-			return gone(err)
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return gone(err)
-		}
-		files++
+	files := testkit.ReadEachFile(t, 64<<20, func(path string, b []byte) {
 		for label, secret := range secrets {
 			require.False(t, bytes.Contains(b, []byte(secret)), "%s appears in %s", label, path)
 		}
-		return nil
-	})
-	require.NoError(t, err)
+	}, root)
 	require.Positive(t, files)
 }
 
