@@ -42,7 +42,7 @@ func BenchmarkAuditWebhookOverhead(b *testing.B) {
 		b.Fatal(err)
 	}
 	table := lastused.New(0)
-	recv, err := auditlog.Start(func(evs []lastused.Event) { table.Record(evs...) }, nil)
+	recv, err := auditlog.Start(func(evs []lastused.Event) { table.Record(evs...) })
 	if err != nil {
 		b.Fatal(err)
 	}
