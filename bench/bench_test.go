@@ -535,11 +535,11 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 	// CPU time of the MinIO that serves each target, and of the add-on
 	// process over the whole row.
 	serverCPU := map[string]time.Duration{}
-	run := func(targets []s3Target, n int) {
+	run := func(phase []s3Target, n int) {
 		for round := range n {
 			for i, l := range loads {
-				for _, k := range BalancedOrder(len(targets), round+i) {
-					t := targets[k]
+				for _, k := range BalancedOrder(len(phase), round+i) {
+					t := phase[k]
 					time.Sleep(s3Gap)
 					c0 := mustCPU(e.b, t.pid)
 					r := l.Run(ctx, t.c)
