@@ -18,34 +18,39 @@ func TestParseStat(t *testing.T) {
 		name    string
 		in      string
 		state   byte
+		threads int
 		ticks   uint64
 		wantErr bool
 	}{
-		{"plain", "123 (minio) S" + tail, 'S', 424242, false},
-		{"name with spaces and parens", "123 (a) b (c) Z" + tail, 'Z', 424242, false},
-		{"too short", "123 (minio) S 1 2 3\n", 0, 0, true},
-		{"no parens", "123 minio S" + tail, 0, 0, true},
+		{"plain", "123 (minio) S" + tail, 'S', 17, 424242, false},
+		{"name with spaces and parens", "123 (a) b (c) Z" + tail, 'Z', 17, 424242, false},
+		{"too short", "123 (minio) S 1 2 3\n", 0, 0, 0, true},
+		{"no parens", "123 minio S" + tail, 0, 0, 0, true},
+		{"thread count not a number", "123 (minio) S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 x 18 424242 20 21\n", 0, 0, 0, true},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			state, ticks, err := parseStat([]byte(tc.in))
+			st, err := parseStat([]byte(tc.in))
 			if tc.wantErr {
 				require.Error(t, err)
 				return
 			}
 			require.NoError(t, err)
-			require.Equal(t, tc.state, state)
-			require.Equal(t, tc.ticks, ticks)
+			require.Equal(t, tc.state, st.state)
+			require.Equal(t, tc.threads, st.threads)
+			require.Equal(t, tc.ticks, st.startTicks)
 		})
 	}
 }
 
 func TestReadStatOfSelf(t *testing.T) {
-	state, ticks, err := readStat(os.Getpid())
+	st, err := readStat(os.Getpid())
 	require.NoError(t, err)
-	require.NotEqual(t, byte('Z'), state)
-	require.NotZero(t, ticks)
-	started := startTimeOf(ticks)
+	require.NotEqual(t, byte('Z'), st.state)
+	require.False(t, st.exited())
+	require.Greater(t, st.threads, 1, "a Go test runs several threads")
+	require.NotZero(t, st.startTicks)
+	started := startTimeOf(st.startTicks)
 	require.WithinDuration(t, time.Now(), started, 10*time.Minute)
 	info, err := readProc(os.Getpid())
 	require.NoError(t, err)

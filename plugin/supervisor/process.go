@@ -42,8 +42,8 @@ func launch(bin string, args, env []string, dir, logPath string) (*proc, error) 
 		return nil, fmt.Errorf("start MinIO %s: %w", bin, err)
 	}
 	p := &proc{pid: cmd.Process.Pid, startedAt: time.Now(), exited: make(chan struct{})}
-	if _, ticks, err := readStat(p.pid); err == nil {
-		p.startTicks = ticks
+	if st, err := readStat(p.pid); err == nil {
+		p.startTicks = st.startTicks
 	}
 	go func() {
 		err := cmd.Wait()
@@ -60,16 +60,19 @@ func launch(bin string, args, env []string, dir, logPath string) (*proc, error) 
 	return p, nil
 }
 
-// adopt watches a process that is not our child by polling /proc, since
-// only its parent can wait for it.
-func adopt(pid int, ticks uint64, startedAt time.Time) *proc {
+// adoptPoll is how often an adopted process is looked at in /proc.
+const adoptPoll = 200 * time.Millisecond
+
+// adopt watches a process that is not our child by polling /proc every
+// poll, since only its parent can wait for it.
+func adopt(pid int, ticks uint64, startedAt time.Time, poll time.Duration) *proc {
 	p := &proc{pid: pid, startTicks: ticks, startedAt: startedAt, adopted: true,
 		exited: make(chan struct{}), stopWatch: make(chan struct{})}
 	go func() {
-		t := time.NewTicker(200 * time.Millisecond)
+		t := time.NewTicker(poll)
 		defer t.Stop()
 		for {
-			if !p.isSame() {
+			if p.gone() {
 				p.reason = "exited (an adopted process is not our child, so its exit status is unknown)"
 				close(p.exited)
 				return
@@ -87,11 +90,19 @@ func adopt(pid int, ticks uint64, startedAt time.Time) *proc {
 // isSame reports whether pid still runs and is the process we know (same
 // start time), so that a signal never reaches a process that reused the pid.
 func (p *proc) isSame() bool {
-	state, ticks, err := readStat(p.pid)
+	st, err := readStat(p.pid)
 	if err != nil {
 		return false
 	}
-	return state != 'Z' && state != 'X' && (p.startTicks == 0 || ticks == p.startTicks)
+	return st.state != 'Z' && st.state != 'X' && (p.startTicks == 0 || st.startTicks == p.startTicks)
+}
+
+// gone reports whether an adopted process has exited completely, threads
+// and files included (its ports are free again), or pid is another process
+// now. A process whose main thread is already a zombie is not gone yet.
+func (p *proc) gone() bool {
+	st, err := readStat(p.pid)
+	return err != nil || (p.startTicks != 0 && st.startTicks != p.startTicks) || st.exited()
 }
 
 func (p *proc) done() bool {

@@ -24,11 +24,27 @@ type procInfo struct {
 // alive reports whether the process runs (a zombie or dead one does not).
 func (p procInfo) alive() bool { return p.State != 'Z' && p.State != 'X' && p.State != 'x' }
 
-// readStat returns the state and start time (field 22) of pid.
-func readStat(pid int) (state byte, startTicks uint64, err error) {
+// procStat is what the supervisor reads from /proc/<pid>/stat.
+type procStat struct {
+	state      byte   // field 3: R, S, D, Z, X, ...
+	threads    int    // field 20: threads of the process that have not been released
+	startTicks uint64 // field 22: start time in clock ticks after boot
+}
+
+// exited reports whether the whole process is gone but for its zombie. A
+// killed process's main thread is a zombie while its other threads are
+// still exiting and holding its files (MinIO's listening sockets, for tens
+// of milliseconds when measured); only when the zombie is all that is
+// left (one thread) are they closed.
+func (s procStat) exited() bool {
+	return (s.state == 'Z' || s.state == 'X' || s.state == 'x') && s.threads <= 1
+}
+
+// readStat reads /proc/<pid>/stat.
+func readStat(pid int) (procStat, error) {
 	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0, 0, err
+		return procStat{}, err
 	}
 	return parseStat(b)
 }
@@ -36,31 +52,35 @@ func readStat(pid int) (state byte, startTicks uint64, err error) {
 // parseStat reads /proc/<pid>/stat. The command name (field 2) is in
 // parentheses and may itself hold spaces or parentheses, so fields are
 // counted from the last ')'.
-func parseStat(b []byte) (state byte, startTicks uint64, err error) {
+func parseStat(b []byte) (procStat, error) {
 	i := bytes.LastIndexByte(b, ')')
 	if i < 0 {
-		return 0, 0, fmt.Errorf("malformed /proc stat: no ')'")
+		return procStat{}, fmt.Errorf("malformed /proc stat: no ')'")
 	}
 	fields := strings.Fields(string(b[i+1:]))
-	// fields[0] is field 3 (state); field 22 is fields[19].
+	// fields[0] is field 3 (state); field 20 is fields[17], field 22 fields[19].
 	if len(fields) < 20 || len(fields[0]) != 1 {
-		return 0, 0, fmt.Errorf("malformed /proc stat: %d fields after the command name", len(fields))
+		return procStat{}, fmt.Errorf("malformed /proc stat: %d fields after the command name", len(fields))
+	}
+	threads, err := strconv.Atoi(fields[17])
+	if err != nil {
+		return procStat{}, fmt.Errorf("malformed /proc stat thread count %q: %w", fields[17], err)
 	}
 	st, err := strconv.ParseUint(fields[19], 10, 64)
 	if err != nil {
-		return 0, 0, fmt.Errorf("malformed /proc stat start time %q: %w", fields[19], err)
+		return procStat{}, fmt.Errorf("malformed /proc stat start time %q: %w", fields[19], err)
 	}
-	return fields[0][0], st, nil
+	return procStat{state: fields[0][0], threads: threads, startTicks: st}, nil
 }
 
 // readProc reads stat, exe and cmdline of pid. An error means the process
 // is gone or cannot be inspected.
 func readProc(pid int) (procInfo, error) {
-	state, ticks, err := readStat(pid)
+	st, err := readStat(pid)
 	if err != nil {
 		return procInfo{}, err
 	}
-	info := procInfo{Pid: pid, State: state, StartTicks: ticks}
+	info := procInfo{Pid: pid, State: st.state, StartTicks: st.startTicks}
 	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
 	if err == nil {
 		if s, ok := strings.CutSuffix(exe, " (deleted)"); ok {

@@ -395,7 +395,7 @@ func (s *Supervisor) adoptOrClear(set settings.Settings, bin string, lay layout.
 			"pid", rec.PID)
 		return nil, removeRecord(set.StateDir)
 	}
-	p := adopt(rec.PID, rec.StartTicks, rec.StartedAt)
+	p := adopt(rec.PID, rec.StartTicks, rec.StartedAt, adoptPoll)
 	current := !info.ExeDeleted && sameFile(rec.Binary, bin) &&
 		rec.S3Address == set.S3Address && rec.ConsoleAddress == set.ConsoleAddress && rec.Region == set.Region &&
 		slices.Equal(info.Args[1:], minioArgs(set, lay)) && (rec.Args == nil || slices.Equal(rec.Endpoints, lay.Endpoints()))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"github.com/hashicorp/go-hclog"
 	"github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
+	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/internal/testkit"
@@ -77,7 +79,7 @@ func killRecorded(stateDir string) {
 	if !ok {
 		return
 	}
-	if _, ticks, err := readStat(rec.PID); err == nil && ticks == rec.StartTicks {
+	if st, err := readStat(rec.PID); err == nil && st.startTicks == rec.StartTicks {
 		_ = syscall.Kill(-rec.PID, syscall.SIGKILL)
 	}
 }
@@ -113,8 +115,8 @@ func getObject(cl *minio.Client, bucket, key string) (string, error) {
 
 // gone reports whether pid no longer runs (absent, or a zombie).
 func gone(pid int) bool {
-	state, _, err := readStat(pid)
-	return err != nil || state == 'Z' || state == 'X'
+	st, err := readStat(pid)
+	return err != nil || st.state == 'Z' || st.state == 'X'
 }
 
 func requireNoSecretInProc(t *testing.T, pid int, secret string) {
@@ -378,7 +380,7 @@ func TestDetachThenAdopt(t *testing.T) {
 	t.Parallel()
 	bin := testkit.Require(t, "minio")
 	set := testSettings(t, bin)
-	log, _ := newLogger(t)
+	log, logs := newLogger(t)
 	sup := startSup(t, set, log)
 	pid := sup.Status().PID
 	sup.Detach()
@@ -391,12 +393,59 @@ func TestDetachThenAdopt(t *testing.T) {
 
 	// An adopted MinIO that dies is restarted like a child.
 	require.NoError(t, syscall.Kill(pid, syscall.SIGKILL))
-	require.Eventually(t, func() bool {
+	if !assert.Eventually(t, func() bool {
 		st := sup2.Status()
 		return st.State == shared.StateRunning && st.PID != pid && st.PID != 0
-	}, 60*time.Second, 100*time.Millisecond, "%+v", sup2.Status())
+	}, 60*time.Second, 100*time.Millisecond) {
+		t.Fatalf("the adopted MinIO was not restarted: %+v\nadd-on log:\n%s", sup2.Status(), logs.String())
+	}
 	require.Equal(t, 1, sup2.Status().Restarts)
 	require.False(t, sup2.Status().Adopted)
+}
+
+// An adopted MinIO counts as exited only when its ports are free again:
+// its main thread is a zombie while its other threads still hold them, and
+// a restart that came then found its own address "in use by another
+// process" (seen once in CI, in TestDetachThenAdopt). The watch polls every
+// millisecond here so that it would catch that moment.
+func TestAdoptedMinIOIsGoneWhenItsPortsAreFree(t *testing.T) {
+	t.Parallel()
+	bin := testkit.Require(t, "minio")
+	set := testSettings(t, bin)
+	cmd := exec.Command(bin, "server", "--quiet", "--address", set.S3Address, "--console-address", set.ConsoleAddress, set.DataDir)
+	cmd.Env = append(os.Environ(), "MINIO_ROOT_USER=adopttest", "MINIO_ROOT_PASSWORD=adopttest-password")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	require.NoError(t, cmd.Start())
+	// The test is its parent and reaps it only at the end, as a process
+	// that does not wait would: the zombie stays for the whole watch.
+	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	require.Eventually(t, func() bool {
+		r, err := http.Get("http://" + set.S3Address + "/minio/health/live")
+		if err != nil {
+			return false
+		}
+		_ = r.Body.Close()
+		return r.StatusCode == http.StatusOK
+	}, 60*time.Second, 50*time.Millisecond, "MinIO did not start")
+	st, err := readStat(cmd.Process.Pid)
+	require.NoError(t, err)
+
+	p := adopt(cmd.Process.Pid, st.startTicks, time.Now(), time.Millisecond)
+	defer p.unwatch()
+	require.NoError(t, syscall.Kill(cmd.Process.Pid, syscall.SIGKILL))
+	select {
+	case <-p.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the killed MinIO was not seen exiting")
+	}
+	for _, addr := range []string{set.S3Address, set.ConsoleAddress} {
+		l, err := net.Listen("tcp", addr)
+		require.NoError(t, err, "MinIO was seen exited while it still held %s", addr)
+		_ = l.Close()
+	}
+	st, err = readStat(cmd.Process.Pid)
+	require.NoError(t, err, "the test has not reaped MinIO yet")
+	require.True(t, st.exited(), "%+v", st)
 }
 
 func TestUnrelatedProcessInStateFileIsLeftAlone(t *testing.T) {
@@ -410,15 +459,15 @@ func TestUnrelatedProcessInStateFileIsLeftAlone(t *testing.T) {
 			sleep := exec.Command("sleep", "60")
 			require.NoError(t, sleep.Start())
 			t.Cleanup(func() { _ = sleep.Process.Kill(); _ = sleep.Wait() })
-			_, ticks, err := readStat(sleep.Process.Pid)
+			st, err := readStat(sleep.Process.Pid)
 			require.NoError(t, err)
 			// Everything recorded matches except what the process really is.
-			require.NoError(t, WriteRecord(set.StateDir, Record{PID: sleep.Process.Pid, StartTicks: ticks,
+			require.NoError(t, WriteRecord(set.StateDir, Record{PID: sleep.Process.Pid, StartTicks: st.startTicks,
 				Binary: bin, DataDir: set.DataDir, S3Address: set.S3Address, ConsoleAddress: set.ConsoleAddress, Region: set.Region}))
 			return sleep.Process.Pid, func() {
-				state, _, err := readStat(sleep.Process.Pid)
+				st, err := readStat(sleep.Process.Pid)
 				require.NoError(t, err, "sleep was killed")
-				require.NotEqual(t, byte('Z'), state, "sleep was killed")
+				require.NotEqual(t, byte('Z'), st.state, "sleep was killed")
 				require.Nil(t, sleep.ProcessState)
 			}
 		}},
