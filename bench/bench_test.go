@@ -108,7 +108,7 @@ func BenchmarkTable(b *testing.B) {
 		Notes: []string{
 			"Latencies are median / p99 of individual calls, measured in the benchmark process: for RPC rows the host's side of go-plugin net/rpc over a Unix socket with AutoMTLS, the add-on being `bin/plugins/object-storage` launched by host-sdk/launcher (through host-sdk/devhost, which also serves the host services) with its production settings (usage interval 30 s).",
 			"mc rows run the pinned `mc` binary once per call (a process each, alias through MC_HOST_*): its figure includes the process start and its own argon2id decryption of MinIO's reply.",
-			fmt.Sprintf("S3 rows: %d clients in parallel over keep-alive HTTP/1.1 connections (minio-go, PUT with UNSIGNED-PAYLOAD on every target), %d interleaved rounds of %s per load and target, a pause of %s before each run, the order of the targets in each round a row of a balanced Latin square (each target runs right after every other one equally often); the Caddy column is measured after them, in %d rounds of its own paired with the bare MinIO (run beside the direct targets, it gave the add-on's MinIO twice the PUTs of the bare one, and the work MinIO does after a PUT run, CPU for up to 2 s after it, fell on the add-on's next runs: its CPU per GB was 1.3–1.5× the bare one's); MB/s and latencies over all rounds, the ratios are the median of the per-round ratios (rounds side by side see the same load of the shared cores). The bare MinIO is started by hand with the command line and environment of the add-on's MinIO (read from /proc), its data dir on the same filesystem, in a session of its own as the supervisor starts the add-on's (Linux's autogroup scheduling shares the cores between sessions: a bare MinIO in the benchmark's session competed with the load generator inside one group, and its figures were up to 1.4× the add-on's MinIO's for that reason alone); a second bare MinIO, started the same way with the same buckets, is one more target, and its ratio to the first (in the alternative column) is what these rows cannot tell apart on shared cores: two identical servers measured as the add-on's and the bare one are. The add-on's MinIO also answers the add-on's background calls (every usage interval: one bucket metadata export, ListBuckets, data usage, server info, remote targets, and the service-account list, whose encrypted reply costs MinIO an argon2id key derivation) and posts an audit entry per request to the add-on (issue 12's row, BenchmarkAuditWebhookOverhead, measures that part apart); the Caddy column goes through the route the add-on's Expose created (`tls internal`), HTTPS to Caddy, plain HTTP from Caddy to the add-on's MinIO.", s3Clients, s3Rounds, s3Slice, s3Gap, s3CaddyRounds),
+			fmt.Sprintf("S3 rows: %d clients in parallel over keep-alive HTTP/1.1 connections (minio-go, PUT with UNSIGNED-PAYLOAD on every target), %d interleaved rounds of %s per load and target, a pause of %s before each run and then a wait until no MinIO and not the add-on is busy (row 5f), the order of the targets in each round a row of a balanced Latin square (each target runs right after every other one equally often); the Caddy column is measured after them, in %d rounds of its own paired with the bare MinIO (run beside the direct targets, it gave the add-on's MinIO twice the PUTs of the bare one, and the work MinIO does after a PUT run, CPU for up to 2 s after it, fell on the add-on's next runs: its CPU per GB was 1.3–1.5× the bare one's); MB/s and latencies over all rounds, the ratios are the median of the per-round ratios (rounds side by side see the same load of the shared cores). The bare MinIO is started by hand with the command line and environment of the add-on's MinIO (read from /proc), its data dir on the same filesystem, in a session of its own as the supervisor starts the add-on's (Linux's autogroup scheduling shares the cores between sessions: a bare MinIO in the benchmark's session competed with the load generator inside one group, and its figures were up to 1.4× the add-on's MinIO's for that reason alone); a second bare MinIO, started the same way with the same buckets, is one more target, and its ratio to the first (in the alternative column) is what these rows cannot tell apart on shared cores: two identical servers measured as the add-on's and the bare one are. A third bare MinIO, started the same way with the same buckets, has the add-on's audit webhook (set live as the add-on sets it, posting to a receiver in the benchmark process that keeps last use as the add-on does): the add-on's MinIO against that one is what the add-on costs beyond the webhook. The add-on's MinIO also answers the add-on's background calls (every usage interval: one bucket metadata export, ListBuckets, data usage, server info, remote targets, and the service-account list, whose encrypted reply costs MinIO an argon2id key derivation) and posts an audit entry per request to the add-on (issue 12's row, BenchmarkAuditWebhookOverhead, measures that part apart); the Caddy column goes through the route the add-on's Expose created (`tls internal`), HTTPS to Caddy, plain HTTP from Caddy to the add-on's MinIO.", s3Clients, s3Rounds, s3Slice, s3Gap, s3CaddyRounds),
 			"Row 6 loads the add-on's MinIO directly (the data path never goes through the add-on; unexposing the domain removes the Caddy route on purpose), half the clients GET and half PUT 64 KiB objects, first while the mutations run through the RPC, then without them for as long (at most 30 s).",
 			"Row 7: VmRSS from /proc/<pid>/status. The development host is `bin/cloudos-dev` in its own process, started on the same state folder after the benchmark's host stopped its add-on leaving MinIO running, so its add-on adopts that MinIO with the 1,000 buckets and 200 keys; its page row is the panel's HTML page.",
 		},
@@ -142,7 +142,13 @@ type env struct {
 	// between the two bare ones is what the S3 rows cannot tell apart.
 	bare2    *minio.Client
 	bare2PID int
-	minioPID int
+	// audited is a third bare MinIO, started the same way, whose audit
+	// webhook posts to a receiver of the benchmark's, configured as the
+	// add-on configures its own: the add-on's MinIO against it is what the
+	// add-on costs beyond the webhook (issue 12's row measures the webhook).
+	audited    *minio.Client
+	auditedPID int
+	minioPID   int
 	// s3Address and consoleAddress are the add-on's MinIO's.
 	s3Address, consoleAddress string
 	mcBin                     string
@@ -232,6 +238,11 @@ func setup(b *testing.B, ctx context.Context, minioBin, mcBin, pluginsDir string
 		e.s3Address: testkit.FreeAddr(b), e.consoleAddress: testkit.FreeAddr(b),
 	})
 	e.bare2, e.bare2PID = s3Client(b, bare2Addr, e.creds, false, nil), bare2PID
+	auditedAddr, auditedPID := startBareMinIO(b, e.minioPID, e.hostDir, filepath.Join(tmp, "audited"), map[string]string{
+		e.s3Address: testkit.FreeAddr(b), e.consoleAddress: testkit.FreeAddr(b),
+	})
+	e.audited, e.auditedPID = s3Client(b, auditedAddr, e.creds, false, nil), auditedPID
+	auditWebhook(b, ctx, auditedAddr, e.creds)
 	time.Sleep(settle)
 	return e
 }
@@ -363,7 +374,8 @@ func (e *env) rowPage(ctx context.Context) Row {
 	// The bare MinIO of row 5 gets the same buckets, so that the two
 	// differ only in the add-on.
 	bare := func(name string) error {
-		return errors.Join(e.bare.MakeBucket(ctx, name, minio.MakeBucketOptions{}), e.bare2.MakeBucket(ctx, name, minio.MakeBucketOptions{}))
+		return errors.Join(e.bare.MakeBucket(ctx, name, minio.MakeBucketOptions{}), e.bare2.MakeBucket(ctx, name, minio.MakeBucketOptions{}),
+			e.audited.MakeBucket(ctx, name, minio.MakeBucketOptions{}))
 	}
 	e.makeBuckets("rpc-%02d", 0, 10, bare)
 	e.makeBuckets("page-%04d", 10, bucketCount, bare)
@@ -489,6 +501,7 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 	addon := s3Target{"add-on", e.s3, e.minioPID}
 	bare := s3Target{"bare", e.bare, e.barePID}
 	bare2 := s3Target{"bare 2", e.bare2, e.bare2PID}
+	audited := s3Target{"audited", e.audited, e.auditedPID}
 	caddy := s3Target{"caddy", s3Client(e.b, fmt.Sprintf("%s:%d", exposeDomain, e.caddy.HTTPSPort), e.creds, true, tr), e.minioPID}
 	waitCaddy(e.b, ctx, caddy.c)
 
@@ -498,10 +511,10 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 			loads = append(loads, Load{Op: op, Size: size, Clients: s3Clients, Bucket: "s3-bench", Duration: s3Slice})
 		}
 	}
-	targets := []s3Target{addon, bare, bare2, caddy}
+	targets := []s3Target{addon, bare, bare2, audited, caddy}
 	const caddyPhase = " (Caddy phase)"
 	for _, l := range loads {
-		for _, t := range []s3Target{addon, bare, bare2} { // caddy shares the add-on's MinIO
+		for _, t := range []s3Target{addon, bare, bare2, audited} { // caddy shares the add-on's MinIO
 			if err := l.Prepare(ctx, t.c); err != nil {
 				e.b.Fatalf("prepare %s on %s: %v", l.Op, t.name, err)
 			}
@@ -522,6 +535,8 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 	// once in it).
 	addonPID := e.addon.Info().PID
 	pids := []int{e.minioPID, e.barePID, addonPID}
+	quiet := newQuietWait(e.b, map[string]int{"add-on's MinIO": e.minioPID, "bare": e.barePID, "bare 2": e.bare2PID,
+		"audited": e.auditedPID, "add-on process": addonPID})
 	idle0 := make([]time.Duration, len(pids))
 	for i, pid := range pids {
 		idle0[i] = mustCPU(e.b, pid)
@@ -541,6 +556,7 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 				for _, k := range BalancedOrder(len(phase), round+i) {
 					t := phase[k]
 					time.Sleep(s3Gap)
+					quiet.wait()
 					c0 := mustCPU(e.b, t.pid)
 					r := l.Run(ctx, t.c)
 					serverCPU[t.name] += mustCPU(e.b, t.pid) - c0
@@ -557,7 +573,7 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 	// run beside the direct targets, it gave the add-on's MinIO twice the
 	// PUTs of the bare one, and MinIO's work after a PUT run (CPU for up to
 	// 2 s after it) fell on the add-on's next runs.
-	run([]s3Target{addon, bare, bare2}, s3Rounds)
+	run([]s3Target{addon, bare, bare2, audited}, s3Rounds)
 	run([]s3Target{caddy, {"bare" + caddyPhase, e.bare, e.barePID}}, s3CaddyRounds)
 	addonCPU, elapsed := mustCPU(e.b, addonPID)-addonCPU0, time.Since(began)
 	var rows []Row
@@ -575,8 +591,8 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 			ID:     fmt.Sprintf("5%c", 'a'+i),
 			Figure: fmt.Sprintf("S3 %s %s, %d clients: MB/s, latency median / p99", l.Op, sizeName(l.Size), l.Clients),
 			Ours:   all["add-on"].String(),
-			Alt: fmt.Sprintf("bare `minio server`: %s (a second bare one, started the same way: %.3f× the first)",
-				all["bare"], pairedRatio(runs["bare 2"], runs["bare"])),
+			Alt: fmt.Sprintf("bare `minio server`: %s (a second bare one, started the same way: %.3f× the first; a third with the add-on's audit webhook: %.3f× the first, and the add-on's MinIO %.3f× that one)",
+				all["bare"], pairedRatio(runs["bare 2"], runs["bare"]), pairedRatio(runs["audited"], runs["bare"]), pairedRatio(runs["add-on"], runs["audited"])),
 			Ratio: fmt.Sprintf("%.3f×", ratio),
 			Caddy: fmt.Sprintf("%s (%.2f× bare)", all["caddy"], pairedRatio(runs["caddy"], runs["bare"+caddyPhase])),
 			Goal:  "≥ 0.98× bare", Met: Verdict(ratio >= 0.98),
@@ -599,6 +615,10 @@ func (e *env) rowsS3(ctx context.Context) []Row {
 			idle[0], perGB("add-on"), idle[2], 100*addonCPU.Seconds()/elapsed.Seconds()),
 		Alt:   fmt.Sprintf("bare `minio server`: idle %.1f%% of a core, %s", idle[1], perGB("bare")),
 		Caddy: "add-on's MinIO behind Caddy: " + perGB("caddy"),
+	}, Row{
+		ID:     "5f",
+		Figure: fmt.Sprintf("waits before the runs of rows 5a–5d until no MinIO and not the add-on used more than %d%% of a core for %s (at most %s a wait; MinIO's scanner runs about every minute for about 10 s)", quietShare, quietSample, quietMax),
+		Ours:   quiet.String(),
 	})
 	return rows
 }
