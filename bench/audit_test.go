@@ -11,6 +11,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"github.com/quazzar/object-storage/plugin/auditlog"
+	"github.com/quazzar/object-storage/plugin/envfile"
 	"github.com/quazzar/object-storage/plugin/lastused"
 	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/miniotest"
@@ -37,16 +38,7 @@ const (
 func BenchmarkAuditWebhookOverhead(b *testing.B) {
 	s := miniotest.Start(b)
 	ctx := context.Background()
-	admin, err := minioadmin.New(minioadmin.Config{Endpoint: s.Address, AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: s.Region})
-	if err != nil {
-		b.Fatal(err)
-	}
-	table := lastused.New(0)
-	recv, err := auditlog.Start(func(evs []lastused.Event) { table.Record(evs...) })
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = recv.Close() })
+	admin, recv := auditReceiver(b, minioadmin.Config{Endpoint: s.Address, AccessKey: s.AccessKey, SecretKey: s.SecretKey, Region: s.Region})
 	c, err := minio.New(s.Address, &minio.Options{Creds: credentials.NewStaticV4(s.AccessKey, s.SecretKey, ""), Region: s.Region})
 	if err != nil {
 		b.Fatal(err)
@@ -108,6 +100,36 @@ func BenchmarkAuditWebhookOverhead(b *testing.B) {
 		b.ReportMetric(pairedRatio(off2, off), "offagain/off-GET-"+strings.ReplaceAll(sizeName(size), " ", ""))
 	}
 	b.ReportMetric(0, "ns/op")
+}
+
+// auditReceiver returns an admin client of a MinIO and a receiver of its
+// audit log that keeps last use as the add-on does, closed when the
+// benchmark ends; recv.ConfigLine() is the webhook the add-on sets.
+func auditReceiver(b *testing.B, cfg minioadmin.Config) (*minioadmin.Client, *auditlog.Receiver) {
+	b.Helper()
+	admin, err := minioadmin.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	table := lastused.New(0)
+	recv, err := auditlog.Start(func(evs []lastused.Event) { table.Record(evs...) })
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = recv.Close() })
+	return admin, recv
+}
+
+// auditWebhook gives the MinIO at addr the audit webhook the add-on gives
+// its own (auditlog's target, batch and queue), posting to a receiver of
+// the benchmark's.
+func auditWebhook(b *testing.B, ctx context.Context, addr string, creds envfile.Credentials) {
+	b.Helper()
+	admin, recv := auditReceiver(b, minioadmin.Config{Endpoint: addr, AccessKey: creds.User, SecretKey: creds.Password, Region: "us-east-1"})
+	live, err := admin.SetConfigKV(ctx, recv.ConfigLine())
+	if err != nil || !live {
+		b.Fatalf("audit webhook of the audited bare MinIO: live %v, %v", live, err)
+	}
 }
 
 func add(a, b Result) Result {

@@ -1,39 +1,12 @@
 package bench
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/quazzar/object-storage/plugin/auditlog"
-	"github.com/quazzar/object-storage/plugin/envfile"
-	"github.com/quazzar/object-storage/plugin/lastused"
-	"github.com/quazzar/object-storage/plugin/minioadmin"
 )
-
-// auditWebhook gives the MinIO at addr the audit webhook the add-on gives
-// its own (auditlog's target, batch and queue), posting to a receiver of
-// the benchmark's that keeps last use as the add-on does.
-func auditWebhook(b *testing.B, ctx context.Context, addr string, creds envfile.Credentials) {
-	b.Helper()
-	admin, err := minioadmin.New(minioadmin.Config{Endpoint: addr, AccessKey: creds.User, SecretKey: creds.Password, Region: "us-east-1"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	table := lastused.New(0)
-	recv, err := auditlog.Start(func(evs []lastused.Event) { table.Record(evs...) })
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = recv.Close() })
-	live, err := admin.SetConfigKV(ctx, recv.ConfigLine())
-	if err != nil || !live {
-		b.Fatalf("audit webhook of the audited bare MinIO: live %v, %v", live, err)
-	}
-}
 
 // Bounds of quietWait.
 const (
