@@ -112,7 +112,7 @@ func auditReceiver(b *testing.B, cfg minioadmin.Config) (*minioadmin.Client, *au
 		b.Fatal(err)
 	}
 	table := lastused.New(0)
-	recv, err := auditlog.Start(func(evs []lastused.Event) { table.Record(evs...) })
+	recv, err := auditlog.Start(func(evs []lastused.Event) { table.Record(evs...) }, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -705,8 +705,10 @@ type ListKeysRequest struct{}
 type ListKeysResponse struct {
 	Keys []Key `json:"keys"`
 	// AsOf is when the list was read from MinIO; keys made or revoked
-	// through the add-on since then are in it, others show within one
-	// usage interval.
+	// through the add-on since then are in it. Others show within seconds
+	// where MinIO's audit log reports them (one node, Tracking), within
+	// one usage interval elsewhere; with the reports, the list is read
+	// every ten usage intervals in any case.
 	AsOf time.Time `json:"as_of,omitzero"`
 	// Tracking says whether last use is tracked (MinIO's audit log
 	// reaches the add-on); when false, TrackingProblem says why, and no

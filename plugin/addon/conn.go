@@ -516,7 +516,14 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 		}
 	}
 	go svc.usage.Run(loopCtx)
-	go svc.keys.Run(loopCtx, func() time.Duration { return c.settings().UsageInterval }, c.log.Named("keys"))
+	go svc.keys.Run(loopCtx, func() time.Duration {
+		// With the audit log reporting changes made elsewhere (one node:
+		// see auditlog.StartCluster), the periodic read is a safety net.
+		if svc.tracked() && !svc.clusterAudit {
+			return keys.ReportedEvery * c.settings().UsageInterval
+		}
+		return c.settings().UsageInterval
+	}, c.log.Named("keys"))
 	go svc.repl.Run(loopCtx, func() time.Duration { return c.settings().UsageInterval })
 	return svc, nil
 }
@@ -605,7 +612,7 @@ func (c *conn) trackLastUse(ctx context.Context, svc *services, creds envfile.Cr
 		}
 		svc.clusterAudit = true
 	} else {
-		r, err = auditlog.Start(sink)
+		r, err = auditlog.Start(sink, svc.keys.Changed)
 	}
 	if err != nil {
 		c.log.Warn("last use of keys is not tracked", "error", err)

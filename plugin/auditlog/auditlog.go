@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/quazzar/object-storage/plugin/lastused"
+	"github.com/quazzar/object-storage/plugin/minioadmin"
 	"github.com/quazzar/object-storage/plugin/randtext"
 )
 
@@ -70,18 +71,23 @@ type Receiver struct {
 	srv   *http.Server
 	token string
 	sink  func([]lastused.Event)
+	// keysChanged, when set, is called after a batch that holds a change
+	// of keys made by anyone but this add-on (KeyChange).
+	keysChanged func()
 
 	batches, entries, refused, damaged atomic.Uint64
 }
 
 // Start listens on a free loopback port with a fresh token and hands the
-// events of each batch to sink.
-func Start(sink func([]lastused.Event)) (*Receiver, error) {
+// events of each batch to sink. keysChanged (nil: none) is called after a
+// batch that reports a change of service accounts made elsewhere (see
+// KeyChange), so that the key list is read again.
+func Start(sink func([]lastused.Event), keysChanged func()) (*Receiver, error) {
 	token, err := randtext.String(randtext.Alnum, 40)
 	if err != nil {
 		return nil, err
 	}
-	return start("127.0.0.1:0", token, sink)
+	return start("127.0.0.1:0", token, sink, keysChanged)
 }
 
 // StartCluster is Start on a node of a cluster. MinIO's audit webhook is
@@ -91,8 +97,12 @@ func Start(sink func([]lastused.Event)) (*Receiver, error) {
 // from the cluster's root secret, and every node's MinIO is given the same
 // target at its start (ClusterEnv). Each add-on then hears the requests
 // of its own node.
+//
+// A node's add-on hears only what its own MinIO served, so a change of
+// keys made through another node does not reach it: there is no
+// keysChanged here, and the key list is read every usage interval.
 func StartCluster(addr, rootSecret, cluster string, sink func([]lastused.Event)) (*Receiver, error) {
-	return start(addr, ClusterToken(rootSecret, cluster), sink)
+	return start(addr, ClusterToken(rootSecret, cluster), sink, nil)
 }
 
 // ClusterAddress is the audit endpoint's loopback address on every node of
@@ -123,12 +133,12 @@ func ClusterToken(rootSecret, cluster string) string {
 	return hex.EncodeToString(m.Sum(nil))[:40]
 }
 
-func start(addr, token string, sink func([]lastused.Event)) (*Receiver, error) {
+func start(addr, token string, sink func([]lastused.Event), keysChanged func()) (*Receiver, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("listen for MinIO's audit log on the loopback: %w", err)
 	}
-	r := &Receiver{ln: ln, token: token, sink: sink}
+	r := &Receiver{ln: ln, token: token, sink: sink, keysChanged: keysChanged}
 	r.srv = &http.Server{Handler: r, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute}
 	go func() { _ = r.srv.Serve(ln) }()
 	return r, nil
@@ -211,11 +221,14 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		http.Error(w, "wrong or missing token", http.StatusUnauthorized)
 		return
 	}
-	events, err := Decode(http.MaxBytesReader(w, req.Body, maxBody))
+	events, changed, err := decode(http.MaxBytesReader(w, req.Body, maxBody))
 	r.batches.Add(1)
 	r.entries.Add(uint64(len(events)))
 	if len(events) > 0 {
 		r.sink(events)
+	}
+	if changed && r.keysChanged != nil {
+		r.keysChanged()
 	}
 	if err != nil {
 		// What was read is kept; MinIO would only send the same batch
@@ -244,7 +257,13 @@ type entry struct {
 	RX, TX                             int64
 	RemoteHost, AccessKey              string
 	Authorization, Credential, V2Query string
+	// Own: the request came from this add-on's admin client (its
+	// User-Agent is minioadmin.UserAgent).
+	Own bool
 }
+
+// ownAgent is this add-on's admin User-Agent as a JSON string.
+var ownAgent = strconv.Quote(minioadmin.UserAgent)
 
 // maxLine bounds one entry as read (MinIO's entries are a few kilobytes).
 const maxLine = 1 << 20
@@ -258,8 +277,14 @@ const maxLine = 1 << 20
 // request and response headers) without building them, several times
 // faster than encoding/json on MinIO's entries (BenchmarkDecode).
 func Decode(body io.Reader) ([]lastused.Event, error) {
+	evs, _, err := decode(body)
+	return evs, err
+}
+
+// decode is Decode, and also says whether an entry read is a KeyChange
+// made by someone else than this add-on.
+func decode(body io.Reader) (out []lastused.Event, keysChanged bool, err error) {
 	r := bufio.NewReaderSize(body, 64<<10)
-	var out []lastused.Event
 	for {
 		line, err := r.ReadSlice('\n')
 		if errors.Is(err, bufio.ErrBufferFull) {
@@ -268,17 +293,37 @@ func Decode(body io.Reader) ([]lastused.Event, error) {
 		if t := bytes.TrimSpace(line); len(t) > 0 {
 			e, perr := parseEntry(t)
 			if perr != nil {
-				return out, perr
+				return out, keysChanged, perr
 			}
 			out = append(out, e.event())
+			keysChanged = keysChanged || (!e.Own && e.StatusCode/100 == 2 && KeyChange(e.Name))
 		}
 		if errors.Is(err, io.EOF) {
-			return out, nil
+			return out, keysChanged, nil
 		}
 		if err != nil {
-			return out, err
+			return out, keysChanged, err
 		}
 	}
+}
+
+// KeyChange reports whether the admin API call named api (an audit
+// entry's api.name: MinIO names admin calls by their handler) may change
+// the list of service accounts or one of them: adding, editing or
+// deleting one, importing IAM, or a site-replication peer's IAM item.
+// Reads (List…, Info…, Export…, Get…) change nothing.
+func KeyChange(api string) bool {
+	for _, read := range []string{"List", "Info", "Export", "Get"} {
+		if strings.HasPrefix(api, read) {
+			return false
+		}
+	}
+	for _, what := range []string{"ServiceAccount", "AccessKey", "IAM"} {
+		if strings.Contains(api, what) {
+			return true
+		}
+	}
+	return false
 }
 
 // readLong reads the rest of a line longer than the reader's buffer, up
@@ -333,6 +378,13 @@ func parseEntry(b []byte) (entry, error) {
 			return sc.strTo(&e.RemoteHost)
 		case `"accessKey"`:
 			return sc.strTo(&e.AccessKey)
+		case `"userAgent"`:
+			if sc.i < len(sc.b) && sc.b[sc.i] == '"' {
+				raw, err := sc.rawString()
+				e.Own = string(raw) == ownAgent // no copy: compared in place
+				return err
+			}
+			return sc.skip()
 		case `"api"`:
 			return sc.object(func(key []byte) error {
 				switch string(key) {

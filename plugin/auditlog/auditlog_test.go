@@ -1,17 +1,21 @@
 package auditlog
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
 	"github.com/quazzar/object-storage/plugin/lastused"
+	"github.com/quazzar/object-storage/plugin/minioadmin"
 )
 
 // A GetObject and a refused PutObject as MinIO writes them (trimmed of
@@ -50,6 +54,66 @@ func TestDecode(t *testing.T) {
 	require.Len(t, got, 4, "what came before a damaged line is kept")
 }
 
+func TestKeyChange(t *testing.T) {
+	t.Parallel()
+	for api, want := range map[string]bool{
+		"AddServiceAccount": true, "AddServiceAccountLDAP": true, "UpdateServiceAccount": true,
+		"DeleteServiceAccount": true, "ImportIAM": true, "ImportIAMV2": true, "SRPeerReplicateIAMItem": true,
+		"ListServiceAccounts": false, "InfoServiceAccount": false, "InfoAccessKey": false,
+		"ListAccessKeysBulk": false, "ExportIAM": false, "GetUserInfo": false,
+		"GetObject": false, "PutObject": false, "DataUsageInfo": false, "SetConfigKV": false, "": false,
+	} {
+		require.Equal(t, want, KeyChange(api), api)
+	}
+}
+
+// A batch reports a change of keys when an entry is a successful KeyChange
+// that the add-on's admin client did not make.
+func TestDecodeReportsKeyChanges(t *testing.T) {
+	t.Parallel()
+	entry := func(api string, status int, agent string) string {
+		return fmt.Sprintf(`{"time":"2026-12-01T10:00:00Z","api":{"name":%q,"statusCode":%d},"remotehost":"127.0.0.1","userAgent":%s,"accessKey":"root"}`+"\n", api, status, agent)
+	}
+	own := strconv.Quote(minioadmin.UserAgent)
+	for _, c := range []struct {
+		name, body string
+		want       bool
+	}{
+		{"mc deletes a key", entry("DeleteServiceAccount", 204, `"MinIO (linux; amd64) madmin-go/2.0.0 mc/RELEASE"`), true},
+		{"a key made elsewhere, among reads", batch + entry("AddServiceAccount", 200, `"x"`) + entry("GetObject", 200, `"x"`), true},
+		{"no user agent", entry("UpdateServiceAccount", 204, "null"), true},
+		{"the add-on's own revoke", entry("DeleteServiceAccount", 204, own), false},
+		{"a refused delete", entry("DeleteServiceAccount", 403, `"x"`), false},
+		{"a list", entry("ListServiceAccounts", 200, `"x"`), false},
+		{"S3 only", batch, false},
+		{"a user agent that only starts like the add-on's", entry("AddServiceAccount", 200, strconv.Quote(minioadmin.UserAgent+"x")), true},
+	} {
+		evs, changed, err := decode(strings.NewReader(c.body))
+		require.NoError(t, err, c.name)
+		require.NotEmpty(t, evs, c.name)
+		require.Equal(t, c.want, changed, c.name)
+	}
+
+	// The endpoint calls keysChanged after such a batch, and only then.
+	var calls atomic.Int32
+	r, err := Start(func([]lastused.Event) {}, func() { calls.Add(1) })
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = r.Close() })
+	post := func(body string) {
+		req, err := http.NewRequest(http.MethodPost, r.URL(), strings.NewReader(body))
+		require.NoError(t, err)
+		req.Header.Set("Authorization", r.token)
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		resp.Body.Close()
+		require.Equal(t, http.StatusOK, resp.StatusCode)
+	}
+	post(batch + entry("DeleteServiceAccount", 204, own))
+	require.Zero(t, calls.Load(), "no change made elsewhere")
+	post(entry("DeleteServiceAccount", 204, `"mc"`))
+	require.EqualValues(t, 1, calls.Load())
+}
+
 func TestClaimedKey(t *testing.T) {
 	for _, c := range []struct{ auth, cred, v2, want string }{
 		{"AWS4-HMAC-SHA256 Credential=AK1/2026/us-east-1/s3/aws4_request, Signature=x", "", "", "AK1"},
@@ -70,7 +134,7 @@ func TestEndpointRefusals(t *testing.T) {
 		mu.Lock()
 		got = append(got, evs...)
 		mu.Unlock()
-	})
+	}, nil)
 	require.NoError(t, err)
 	t.Cleanup(func() { _ = r.Close() })
 	require.True(t, strings.HasPrefix(r.URL(), "http://127.0.0.1:"), r.URL())

@@ -188,6 +188,42 @@ func TestRunRefreshesOnItsInterval(t *testing.T) {
 	}, 5*time.Minute, 50*time.Millisecond, "within the refresh wait (nine times the last refresh, which can take over ten seconds under -race on a busy machine)")
 }
 
+// TestRunReadsSoonAfterAReportedChange: with a long interval, a key revoked
+// elsewhere stays listed until the change is reported (Changed); then it
+// is gone within seconds, and a burst of reports costs one read.
+func TestRunReadsSoonAfterAReportedChange(t *testing.T) {
+	t.Parallel()
+	e, k := setupWithKey(t)
+	// Each read of the list decrypts MinIO's reply: one key derivation.
+	reads := func() uint64 { return e.m.admin.Stats().KeyDerivations }
+	made := reads()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e.m.Run(ctx, func() time.Duration { return time.Hour }, hclog.NewNullLogger())
+	}()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	require.Eventually(t, func() bool { return reads() > made }, time.Minute, 20*time.Millisecond, "Run's first read")
+	require.NoError(t, rootAdmin(t, e.srv).DeleteServiceAccount(ctx, k.Key.AccessKey))
+	before := reads()
+	time.Sleep(2 * changeSettle)
+	require.Len(t, list(t, e.m), 1, "not reported: not read before the interval")
+	require.Equal(t, before, reads())
+
+	for range 20 {
+		e.m.Changed()
+	}
+	require.EventuallyWithT(t, func(c *assert.CollectT) {
+		assert.Empty(c, list(t, e.m))
+	}, time.Minute, 20*time.Millisecond, "read soon after the report")
+	time.Sleep(2 * changeSettle)
+	require.Equal(t, before+1, reads(), "twenty reports, one read")
+}
+
 // TestRefreshRacingRevoke: a refresh that read the list from MinIO before
 // a revoke through the add-on finished never lists the revoked key.
 func TestRefreshRacingRevoke(t *testing.T) {

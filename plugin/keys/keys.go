@@ -41,6 +41,9 @@ type Manager struct {
 	firstSeen map[string]time.Time // access key -> first listed (keys made elsewhere)
 	policies  map[string]string    // access key -> embedded policy
 	cache     keyCache
+
+	// changed holds a pending report of a change made elsewhere (Changed).
+	changed chan struct{}
 }
 
 // New returns a manager; stateDir holds keys.json.
@@ -52,6 +55,7 @@ func New(admin *minioadmin.Client, stateDir string) (*Manager, error) {
 		firstSeen: map[string]time.Time{},
 		policies:  map[string]string{},
 		cache:     newKeyCache(),
+		changed:   make(chan struct{}, 1),
 	}
 	b, err := os.ReadFile(m.metaPath)
 	switch {
@@ -288,24 +292,62 @@ func (m *Manager) Refresh(ctx context.Context) error {
 
 // Run refreshes the list at once, then every interval() until ctx ends,
 // so that keys made or revoked elsewhere (console, mc) show within one
-// interval (see refreshWait for when it waits longer). A failed refresh
-// keeps the previous list (its AsOf says how old it is) and is tried
-// again next interval.
+// interval (see refreshWait for when it waits longer), and soon after a
+// change reported by Changed. A failed refresh keeps the previous list
+// (its AsOf says how old it is) and is tried again next interval.
 func (m *Manager) Run(ctx context.Context, interval func() time.Duration, log hclog.Logger) {
 	for {
 		began := time.Now()
 		if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
 			log.Warn("access key list refresh failed; listing the last one read", "error", err)
 		}
-		t := time.NewTimer(refreshWait(interval(), time.Since(began)))
+		took := time.Since(began)
+		t := time.NewTimer(refreshWait(interval(), took))
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
 		case <-t.C:
+		case <-m.changed:
+			t.Stop()
+			// A burst of changes (a script making keys) is read once:
+			// wait changeSettle, and keep to refreshShare.
+			settle := time.NewTimer(max(changeSettle, refreshShare*took-time.Since(began)))
+			select {
+			case <-ctx.Done():
+				settle.Stop()
+				return
+			case <-settle.C:
+			}
+			select {
+			case <-m.changed: // reported during the wait: read below
+			default:
+			}
 		}
 	}
 }
+
+// Changed reports that the list may have changed elsewhere (MinIO's audit
+// log showed a change of service accounts that the add-on did not make):
+// Run reads it again within about changeSettle, once for a burst of
+// reports.
+func (m *Manager) Changed() {
+	select {
+	case m.changed <- struct{}{}:
+	default: // one is pending already
+	}
+}
+
+// changeSettle is how long Run waits after a reported change before it
+// reads the list, so that the changes of a burst are read at once.
+const changeSettle = time.Second
+
+// ReportedEvery is how many usage intervals apart the list is read when
+// changes made elsewhere are reported (Changed): a read costs MinIO and the
+// add-on an argon2id derivation each, and the reports make the periodic
+// reads a safety net, for a report MinIO dropped (its audit queue drops
+// entries when full rather than slow a request).
+const ReportedEvery = 10
 
 // refreshWait is the wait before the next refresh: the interval, but at
 // least refreshShare times what the last refresh took, so that refreshing

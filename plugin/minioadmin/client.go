@@ -158,6 +158,11 @@ func (c *Client) countKDF(d time.Duration) {
 	}
 }
 
+// UserAgent is the User-Agent of every admin call the add-on makes. MinIO
+// writes it in each call's audit entry, which is how the add-on tells its
+// own changes of keys from changes made elsewhere (auditlog.KeyChange).
+const UserAgent = "cloudos-object-storage-addon"
+
 // reply is a successful admin response.
 type reply struct {
 	status int
@@ -178,6 +183,7 @@ func (c *Client) call(ctx context.Context, op, method, path string, query url.Va
 	}
 	sum := sha256.Sum256(body)
 	req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	req.Header.Set("User-Agent", UserAgent)
 	req.ContentLength = int64(len(body))
 	if len(body) > 0 {
 		req.Header.Set("Content-Type", "application/octet-stream")
