@@ -768,7 +768,7 @@ func (c *conn) status() shared.Status {
 // shutdown stops the background loops, then stops MinIO (stop) or leaves
 // it running for the next add-on process to adopt.
 func (c *conn) shutdown(ctx context.Context, stop bool) error {
-	c.cfg.Lock()
+	c.timed("wait for a change of settings in progress", c.cfg.Lock)
 	defer c.cfg.Unlock()
 	c.mu.Lock()
 	sup, svc := c.sup, c.svc
@@ -778,18 +778,35 @@ func (c *conn) shutdown(ctx context.Context, stop bool) error {
 	if svc != nil {
 		svc.cancel() // no background loop acts while MinIO is let go
 		if !stop {
-			c.stopTracking(ctx, svc)
+			c.timed("turn MinIO's audit webhook off", func() { c.stopTracking(ctx, svc) })
 		}
-		svc.close()
+		c.timed("close the audit endpoint and save last use", svc.close)
 	}
 	if sup == nil {
 		return nil
 	}
 	if stop {
-		return sup.Stop(ctx)
+		var err error
+		c.timed("stop MinIO", func() { err = sup.Stop(ctx) })
+		return err
 	}
 	sup.Detach()
 	return nil
+}
+
+// slowStep is how long a step of the shutdown may take before the log
+// names it: the host kills an add-on whose Shutdown outlasts its bound
+// (30 s by default), and the log then says which step held it.
+const slowStep = 2 * time.Second
+
+// timed runs one step of the shutdown, and warns when it took slowStep or
+// more.
+func (c *conn) timed(step string, f func()) {
+	began := time.Now()
+	f()
+	if took := time.Since(began); took >= slowStep {
+		c.log.Warn("a step of the shutdown was slow", "step", step, "took", took.Round(time.Millisecond))
+	}
 }
 
 func orText(s, alt string) string {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/hashicorp/go-hclog"
 	"github.com/stretchr/testify/assert"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/quazzar/object-storage/host-sdk/reverseproxy"
 	"github.com/quazzar/object-storage/internal/caddytest"
+	"github.com/quazzar/object-storage/internal/testkit"
 	"github.com/quazzar/object-storage/plugin/settings"
 	"github.com/quazzar/object-storage/plugin/settings/settingstest"
 	"github.com/quazzar/object-storage/plugin/supervisor"
@@ -128,4 +130,29 @@ func TestConcurrentExposureIsConsistent(t *testing.T) {
 	}
 	require.Len(t, routes.Routes, 1)
 	require.Equal(t, ep.Domain, routes.Routes[0].Host, "the proxy routes the domain the add-on reports")
+}
+
+// TestSlowShutdownStepIsNamed: a Shutdown held past slowStep (here by a
+// change of settings still in progress) says in the log which step held
+// it, so that a Shutdown the host had to kill can be told apart.
+func TestSlowShutdownStepIsNamed(t *testing.T) {
+	t.Parallel()
+	logs := &testkit.Buffer{}
+	a := New(hclog.New(&hclog.LoggerOptions{Output: logs, Level: hclog.Info}))
+	set := settingstest.Map(t, filepath.Join(t.TempDir(), "no-such-minio"), nil)
+	_, err := a.Configure(context.Background(), shared.ConfigureRequest{Settings: set})
+	require.NoError(t, err)
+
+	a.conn.cfg.Lock() // what Configure holds while it applies a change
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, err := a.Shutdown(context.Background(), shared.ShutdownRequest{StopServices: true})
+		assert.NoError(t, err)
+	}()
+	time.Sleep(slowStep + 200*time.Millisecond)
+	a.conn.cfg.Unlock()
+	<-done
+	require.Contains(t, logs.String(), `a step of the shutdown was slow: step="wait for a change of settings in progress"`)
+	require.NotContains(t, logs.String(), `step="stop MinIO"`, "a quick step is not named")
 }
