@@ -516,14 +516,10 @@ func (c *conn) build(ctx context.Context, set settings.Settings, creds envfile.C
 		}
 	}
 	go svc.usage.Run(loopCtx)
-	go svc.keys.Run(loopCtx, func() time.Duration {
-		// With the audit log reporting changes made elsewhere (one node:
-		// see auditlog.StartCluster), the periodic read is a safety net.
-		if svc.tracked() && !svc.clusterAudit {
-			return keys.ReportedEvery * c.settings().UsageInterval
-		}
-		return c.settings().UsageInterval
-	}, c.log.Named("keys"))
+	// With the audit log reporting changes made elsewhere (one node: see
+	// auditlog.StartCluster), the periodic read is a safety net.
+	go svc.keys.Run(loopCtx, func() time.Duration { return c.settings().UsageInterval },
+		func() bool { return svc.tracked() && !svc.clusterAudit }, c.log.Named("keys"))
 	go svc.repl.Run(loopCtx, func() time.Duration { return c.settings().UsageInterval })
 	return svc, nil
 }

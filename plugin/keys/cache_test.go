@@ -86,16 +86,22 @@ func TestKeyCacheReplace(t *testing.T) {
 
 func TestRefreshWait(t *testing.T) {
 	cases := []struct {
-		interval, took, want time.Duration
+		interval, took time.Duration
+		reported       bool
+		want           time.Duration
 	}{
-		{30 * time.Second, 200 * time.Millisecond, 30 * time.Second},
-		{30 * time.Second, 3 * time.Second, 30 * time.Second},
-		{30 * time.Second, 5 * time.Second, 45 * time.Second},
-		{time.Second, 500 * time.Millisecond, 4500 * time.Millisecond},
-		{time.Second, 0, time.Second},
+		{30 * time.Second, 200 * time.Millisecond, false, 30 * time.Second},
+		{30 * time.Second, 3 * time.Second, false, 30 * time.Second},
+		{30 * time.Second, 5 * time.Second, false, 45 * time.Second},
+		{time.Second, 500 * time.Millisecond, false, 4500 * time.Millisecond},
+		{time.Second, 0, false, time.Second},
+		// Changes made elsewhere reported: ten intervals, still at least
+		// nine times the read.
+		{30 * time.Second, 200 * time.Millisecond, true, 300 * time.Second},
+		{time.Second, 2 * time.Second, true, 18 * time.Second},
 	}
 	for _, c := range cases {
-		require.Equal(t, c.want, refreshWait(c.interval, c.took), "interval %s, took %s", c.interval, c.took)
+		require.Equal(t, c.want, refreshWait(c.interval, c.took, c.reported), "interval %s, took %s, reported %v", c.interval, c.took, c.reported)
 	}
 }
 
@@ -172,7 +178,7 @@ func TestRunRefreshesOnItsInterval(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.m.Run(ctx, func() time.Duration { return 100 * time.Millisecond }, hclog.NewNullLogger())
+		e.m.Run(ctx, func() time.Duration { return 100 * time.Millisecond }, nil, hclog.NewNullLogger())
 	}()
 	defer func() {
 		cancel()
@@ -201,7 +207,7 @@ func TestRunReadsSoonAfterAReportedChange(t *testing.T) {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		e.m.Run(ctx, func() time.Duration { return time.Hour }, hclog.NewNullLogger())
+		e.m.Run(ctx, func() time.Duration { return time.Hour }, nil, hclog.NewNullLogger())
 	}()
 	defer func() {
 		cancel()

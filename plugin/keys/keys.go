@@ -292,17 +292,20 @@ func (m *Manager) Refresh(ctx context.Context) error {
 
 // Run refreshes the list at once, then every interval() until ctx ends,
 // so that keys made or revoked elsewhere (console, mc) show within one
-// interval (see refreshWait for when it waits longer), and soon after a
-// change reported by Changed. A failed refresh keeps the previous list
-// (its AsOf says how old it is) and is tried again next interval.
-func (m *Manager) Run(ctx context.Context, interval func() time.Duration, log hclog.Logger) {
+// interval, and soon after a change reported by Changed. While reported
+// (nil: never) says such changes are reported, the list is read every
+// ReportedEvery intervals instead (see refreshWait). A failed refresh
+// keeps the previous list (its AsOf says how old it is) and is tried
+// again next interval.
+func (m *Manager) Run(ctx context.Context, interval func() time.Duration, reported func() bool, log hclog.Logger) {
 	for {
 		began := time.Now()
-		if err := m.Refresh(ctx); err != nil && ctx.Err() == nil {
+		err := m.Refresh(ctx)
+		if err != nil && ctx.Err() == nil {
 			log.Warn("access key list refresh failed; listing the last one read", "error", err)
 		}
 		took := time.Since(began)
-		t := time.NewTimer(refreshWait(interval(), took))
+		t := time.NewTimer(refreshWait(interval(), took, err == nil && reported != nil && reported()))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -349,14 +352,18 @@ const changeSettle = time.Second
 // entries when full rather than slow a request).
 const ReportedEvery = 10
 
-// refreshWait is the wait before the next refresh: the interval, but at
-// least refreshShare times what the last refresh took, so that refreshing
-// takes at most a tenth of the time. A refresh is an encrypted admin call
+// refreshWait is the wait before the next refresh: the interval
+// (ReportedEvery intervals after a successful read while changes made
+// elsewhere are reported), but at least refreshShare times what the last
+// refresh took, so that refreshing takes at most a tenth of the time. A refresh is an encrypted admin call
 // (an argon2id derivation of 64 MiB on each side): at the default 30 s
 // interval it takes a few hundred milliseconds and the interval holds; a
 // short interval (1 s in tests) on a busy machine would otherwise keep a
 // core busy.
-func refreshWait(interval, took time.Duration) time.Duration {
+func refreshWait(interval, took time.Duration, reported bool) time.Duration {
+	if reported {
+		interval *= ReportedEvery
+	}
 	return max(interval, refreshShare*took)
 }
 
