@@ -310,15 +310,17 @@ func decode(body io.Reader) (out []lastused.Event, keysChanged bool, err error) 
 // KeyChange reports whether the admin API call named api (an audit
 // entry's api.name: MinIO names admin calls by their handler) may change
 // the list of service accounts or one of them: adding, editing or
-// deleting one, importing IAM, or a site-replication peer's IAM item.
-// Reads (List…, Info…, Export…, Get…) change nothing.
+// deleting one, importing IAM, a site-replication peer's IAM item, or a
+// change of a user (removing a user removes its service accounts; a
+// disabled user's keys stop working). Reads (List…, Info…, Export…, Get…)
+// change nothing.
 func KeyChange(api string) bool {
 	for _, read := range []string{"List", "Info", "Export", "Get"} {
 		if strings.HasPrefix(api, read) {
 			return false
 		}
 	}
-	for _, what := range []string{"ServiceAccount", "AccessKey", "IAM"} {
+	for _, what := range []string{"ServiceAccount", "AccessKey", "IAM", "User"} {
 		if strings.Contains(api, what) {
 			return true
 		}

@@ -59,6 +59,7 @@ func TestKeyChange(t *testing.T) {
 	for api, want := range map[string]bool{
 		"AddServiceAccount": true, "AddServiceAccountLDAP": true, "UpdateServiceAccount": true,
 		"DeleteServiceAccount": true, "ImportIAM": true, "ImportIAMV2": true, "SRPeerReplicateIAMItem": true,
+		"RemoveUser": true, "SetUserStatus": true, "AddUser": true, "ListUsers": false, "ListBucketUsers": false,
 		"ListServiceAccounts": false, "InfoServiceAccount": false, "InfoAccessKey": false,
 		"ListAccessKeysBulk": false, "ExportIAM": false, "GetUserInfo": false,
 		"GetObject": false, "PutObject": false, "DataUsageInfo": false, "SetConfigKV": false, "": false,
