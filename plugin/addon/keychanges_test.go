@@ -3,6 +3,7 @@ package addon
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,9 +38,29 @@ func TestKeysChangedWithMcShowWithinSeconds(t *testing.T) {
 	// Each read of the list decrypts MinIO's reply: a key derivation.
 	derivations := func() uint64 { return svc.admin.Stats().KeyDerivations }
 	require.Empty(t, list())
-	time.Sleep(3 * time.Second) // the first reads settle
+	// The reads of the start are over: a read of our own waits for one in
+	// progress (reads take turns), and one still waiting for it (the
+	// loop's first) runs right after and shows within the quiet spell.
+	// A fixed 3 s wait was too short under -race on 2 busy cores (CI: a
+	// fifth derivation in the window below).
+	require.NoError(t, svc.keys.Refresh(ctx))
+	require.Eventually(t, func() bool {
+		d := derivations()
+		time.Sleep(5 * time.Second)
+		return derivations() == d
+	}, 2*time.Minute, 10*time.Millisecond, "no key derivation for 5 s")
 
-	before := derivations()
+	before, mark := derivations(), len(f.logs.String())
+	// callsSince lists the admin calls logged since mark, for a failure.
+	callsSince := func() string {
+		var calls []string
+		for _, l := range strings.Split(f.logs.String()[mark:], "\n") {
+			if strings.Contains(l, "admin call") {
+				calls = append(calls, l)
+			}
+		}
+		return strings.Join(calls, "\n")
+	}
 	own, err := f.a.CreateKey(ctx, shared.CreateKeyRequest{Name: "app"})
 	require.NoError(t, err)
 	_, err = f.a.RevokeKey(ctx, shared.RevokeKeyRequest{AccessKey: own.Key.AccessKey})
@@ -47,7 +68,7 @@ func TestKeysChangedWithMcShowWithinSeconds(t *testing.T) {
 	ours, err := f.a.CreateKey(ctx, shared.CreateKeyRequest{Name: "kept"})
 	require.NoError(t, err)
 	time.Sleep(4 * time.Second) // a batch of the audit log and the settle time
-	require.Equal(t, before+4, derivations(), "each create encrypts its request and decrypts MinIO's reply; no read of the list follows the add-on's own changes")
+	require.Equal(t, before+4, derivations(), "each create encrypts its request and decrypts MinIO's reply; no read of the list follows the add-on's own changes. Admin calls meanwhile:\n%s", callsSince())
 	require.Equal(t, []string{ours.Key.AccessKey}, list())
 
 	creds := f.a.conn.sup.Credentials()
