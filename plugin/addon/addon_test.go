@@ -77,6 +77,25 @@ func (f *fixture) waitRunning(t testing.TB) {
 	}
 }
 
+// keyReadsSettled waits until the reads of the key list that the add-on
+// made at its start are over, and returns the admin client's count of key
+// derivations then (each read decrypts MinIO's reply: one derivation), so
+// that a test can count from there. A read of its own waits for one in
+// progress (reads take turns), and one still waiting for it (the loop's
+// first) runs right after and shows within the quiet spell. A fixed 3 s
+// wait was too short under -race on 2 busy cores.
+func keyReadsSettled(t *testing.T, svc *services) uint64 {
+	t.Helper()
+	require.NoError(t, svc.keys.Refresh(context.Background()))
+	derivations := func() uint64 { return svc.admin.Stats().KeyDerivations }
+	require.Eventually(t, func() bool {
+		d := derivations()
+		time.Sleep(5 * time.Second)
+		return derivations() == d
+	}, 2*time.Minute, 10*time.Millisecond, "no key derivation for 5 s")
+	return derivations()
+}
+
 func (f *fixture) rootClient(t *testing.T) *minio.Client {
 	t.Helper()
 	svc, err := f.a.conn.services()

@@ -294,7 +294,7 @@ func (m *Manager) Refresh(ctx context.Context) error {
 // so that keys made or revoked elsewhere (console, mc) show within one
 // interval, and soon after a change reported by Changed. While reported
 // (nil: never) says such changes are reported, the list is read every
-// ReportedEvery intervals instead (see refreshWait). A failed refresh
+// reportedEvery intervals instead (see refreshWait). A failed refresh
 // keeps the previous list (its AsOf says how old it is) and is tried
 // again next interval.
 func (m *Manager) Run(ctx context.Context, interval func() time.Duration, reported func() bool, log hclog.Logger) {
@@ -345,24 +345,24 @@ func (m *Manager) Changed() {
 // reads the list, so that the changes of a burst are read at once.
 const changeSettle = time.Second
 
-// ReportedEvery is how many usage intervals apart the list is read when
+// reportedEvery is how many usage intervals apart the list is read when
 // changes made elsewhere are reported (Changed): a read costs MinIO and the
 // add-on an argon2id derivation each, and the reports make the periodic
 // reads a safety net, for a report MinIO dropped (its audit queue drops
 // entries when full rather than slow a request).
-const ReportedEvery = 10
+const reportedEvery = 10
 
 // refreshWait is the wait before the next refresh: the interval
-// (ReportedEvery intervals after a successful read while changes made
+// (reportedEvery intervals after a successful read while changes made
 // elsewhere are reported), but at least refreshShare times what the last
-// refresh took, so that refreshing takes at most a tenth of the time. A refresh is an encrypted admin call
-// (an argon2id derivation of 64 MiB on each side): at the default 30 s
-// interval it takes a few hundred milliseconds and the interval holds; a
-// short interval (1 s in tests) on a busy machine would otherwise keep a
-// core busy.
+// refresh took, so that refreshing takes at most a tenth of the time. A
+// refresh is an encrypted admin call (an argon2id derivation of 64 MiB on
+// each side): at the default 30 s interval it takes a few hundred
+// milliseconds and the interval holds; a short interval (1 s in tests) on
+// a busy machine would otherwise keep a core busy.
 func refreshWait(interval, took time.Duration, reported bool) time.Duration {
 	if reported {
-		interval *= ReportedEvery
+		interval *= reportedEvery
 	}
 	return max(interval, refreshShare*took)
 }
